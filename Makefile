@@ -1,0 +1,54 @@
+# Accelerated SMMUv3 for QEMU: the patch series and its tooling.
+# See README.md.  Every target installs what it needs (scripts/deps.sh).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+.PHONY: help deps base apply export series-check build check test-series \
+        test-qemu e2e demo clean
+
+help:
+	@echo "make demo          build what is missing and run the end-to-end demo"
+	@echo "make check         run every test (series hygiene, QEMU tests, e2e)"
+	@echo "make apply         QEMU work tree in qemu/: base + one commit per patch"
+	@echo "make export        write the work tree's commits back to patches/"
+	@echo "make series-check  fail if qemu/ and patches/ disagree"
+	@echo "make build         build qemu-system-aarch64 and test binaries (build/)"
+	@echo "make e2e           run the end-to-end testbed scenarios"
+
+deps:
+	@scripts/deps.sh build
+
+base: deps
+	@scripts/fetch-base.sh
+
+apply: deps
+	@scripts/apply.sh
+
+export:
+	@scripts/export.sh
+
+series-check:
+	@scripts/series-check.sh
+
+build: deps
+	@[ -d qemu/.git ] || scripts/apply.sh
+	@scripts/build.sh
+
+check:
+	@scripts/check.sh
+
+test-series:
+	@scripts/check.sh series
+
+test-qemu:
+	@scripts/check.sh qemu
+
+e2e:
+	@scripts/check.sh e2e
+
+demo:
+	@scripts/demo.sh
+
+clean:
+	rm -rf build

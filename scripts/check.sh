@@ -1,0 +1,119 @@
+#!/bin/bash
+# check.sh [GROUP...]: the project's tests (make check).  Groups, in order:
+#   series  the patch queue: applies (git am, quilt on Debian's tree),
+#           checkpatch, commit messages, builds after every patch
+#   qemu    QEMU's own tests the series could break, and the series' tests
+#   e2e     the end-to-end testbed scenarios (scripts/e2e.sh)
+# Every test prints PASS or FAIL with its name; the last line is
+# "N passed, M failed".  Logs: logs/check/<test>.log
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/config.sh"
+
+groups=("$@")
+[ ${#groups[@]} -gt 0 ] || groups=(series qemu e2e)
+
+LOGS=$TOP/logs/check
+rm -rf "$LOGS"
+mkdir -p "$LOGS"
+CHECK=$BUILD/check
+CSRC=$CHECK/qemu
+CBLD=$CHECK/build/qemu
+passed=0
+failed=0
+failures=()
+
+# run NAME CMD...: one test; its output goes to its log.
+run() {
+    local name=$1 log t0 rc
+    shift
+    log=$LOGS/${name//\//_}.log
+    t0=$(date +%s)
+    "$@" >"$log" 2>&1
+    rc=$?
+    if [ $rc = 0 ]; then
+        passed=$((passed + 1))
+        printf 'PASS %s (%ss)\n' "$name" $(($(date +%s) - t0))
+    else
+        failed=$((failed + 1))
+        failures+=("$name")
+        printf 'FAIL %s (exit %s; log %s)\n' "$name" "$rc" "${log#"$TOP"/}"
+        tail -n 15 "$log" | sed 's/^/    | /'
+    fi
+    return $rc
+}
+
+patches() { grep -v '^#' "$PATCHES/series" | grep -v '^$'; }
+
+series_tests() {
+    "$here/deps.sh" build && "$here/fetch-base.sh" || return 1
+
+    rm -rf "$CSRC"
+    run series/apply env FORCE=1 "$here/apply.sh" "$CSRC" || return 1
+    run series/debian-quilt "$here/check-quilt.sh"
+
+    local i=0 p c
+    for p in $(patches); do
+        i=$((i + 1))
+        run "series/message/$p" "$here/check-message.sh" "$PATCHES/$p"
+        run "series/checkpatch/$p" "$here/check-patch.sh" "$PATCHES/$p"
+    done
+    # Bisectability: the tree builds after every patch (incremental, ccache).
+    i=0
+    for c in $(git -C "$CSRC" rev-list --reverse base..HEAD); do
+        i=$((i + 1))
+        p=$(patches | sed -n "${i}p")
+        git -C "$CSRC" checkout -q "$c"
+        run "series/build/$p" "$here/build.sh" "$CSRC" "$CBLD"
+    done
+    git -C "$CSRC" checkout -q series
+}
+
+qemu_tests() {
+    [ -d "$CSRC/.git" ] || run series/apply env FORCE=1 "$here/apply.sh" "$CSRC" || return 1
+    run qemu/build "$here/build.sh" "$CSRC" "$CBLD" || return 1
+    local t
+    for t in $QEMU_TESTS; do
+        run "qemu/$t" timeout 1200 meson test -C "$CBLD" --no-rebuild \
+            --print-errorlogs -t 2 "$t"
+    done
+}
+
+e2e_tests() {
+    local line name
+    # scripts/e2e.sh prints one "PASS|FAIL <scenario> ..." line per scenario.
+    while IFS= read -r line; do
+        echo "$line"
+        case "$line" in
+        PASS\ *) passed=$((passed + 1)) ;;
+        FAIL\ *) failed=$((failed + 1)); name=${line#FAIL }; failures+=("e2e/${name%% *}") ;;
+        esac
+    done < <("$here/e2e.sh" 2>&1 | tee "$LOGS/e2e.log" | grep -E '^(PASS|FAIL) ')
+    if ! grep -qE '^(PASS|FAIL) ' "$LOGS/e2e.log"; then
+        failed=$((failed + 1)); failures+=(e2e)
+        echo "FAIL e2e (no scenario ran; log logs/check/e2e.log)"
+        tail -n 20 "$LOGS/e2e.log" | sed 's/^/    | /'
+    fi
+}
+
+# The meson names of the QEMU tests we run (qtest-aarch64 suite + ours).
+QEMU_TESTS="qtest-aarch64/qom-test qtest-aarch64/device-introspect-test
+ qtest-aarch64/test-hmp qtest-aarch64/arm-smmuv3-test
+ qtest-aarch64/bios-tables-test"
+[ -n "${SMMU_QEMU_TESTS:-}" ] && QEMU_TESTS=$SMMU_QEMU_TESTS
+
+for g in "${groups[@]}"; do
+    case "$g" in
+    series) series_tests ;;
+    qemu) qemu_tests ;;
+    e2e) e2e_tests ;;
+    *) echo "check: unknown group $g (series, qemu, e2e)" >&2; exit 2 ;;
+    esac
+done
+
+if [ $failed -gt 0 ]; then
+    echo "failed: ${failures[*]}"
+    echo "logs: ${LOGS#"$TOP"/}/"
+fi
+echo "$passed passed, $failed failed"
+[ $failed = 0 ] && [ $passed -gt 0 ]

@@ -1,0 +1,18 @@
+# Shared settings of the project's scripts (sourced, not run).
+# shellcheck shell=bash
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# Everything downloaded or built from pinned inputs lives here, keyed by hash,
+# so that a new clone on the same machine is warm.
+CACHE=${SMMU_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/smmuv3-accel}
+
+QEMU_DEB_VERSION=1:10.2.2+ds-1
+QEMU_ORIG=qemu_10.2.2+ds.orig.tar.xz
+QEMU_ORIG_SHA256=be05230fe47a6937cd29f28f562932c8125f9c93c2a82c625198f7a4aa601dfb
+BASE=$CACHE/base/qemu-10.2.2
+
+# The QEMU work tree: pristine base + one commit per patch (make apply).
+WORK=${SMMU_WORK:-$TOP/qemu}
+PATCHES=$TOP/patches
+BUILD=${SMMU_BUILD:-$TOP/build}
+
+export CCACHE_DIR=${CCACHE_DIR:-$CACHE/ccache}
