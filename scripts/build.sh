@@ -21,6 +21,10 @@ CONFIGURE_FLAGS=(
     --disable-rust
     --enable-trace-backends=log
     --python=/usr/bin/python3
+    # configure names the compiler to meson itself, which then does not look
+    # for ccache: name Debian's ccache wrapper instead.
+    --cc=/usr/lib/ccache/gcc
+    --cxx=/usr/lib/ccache/g++
 )
 stamp="$bld/.configured"
 want="${CONFIGURE_FLAGS[*]} $src"
@@ -36,15 +40,24 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     echo "$want" > "$stamp"
 fi
 
+# Regenerate first (a meson.build may have changed), so that the query below
+# sees the current targets.
+out=$(ninja -C "$bld" build.ninja 2>&1) || { echo "$out" >&2; exit 1; }
+
 # The targets the tests need; everything else of the default build is skipped.
 targets=(qemu-system-aarch64 ${BUILD_TARGETS:-})
 for t in tests/qtest/bios-tables-test tests/qtest/qom-test \
          tests/qtest/device-introspect-test tests/qtest/test-hmp \
          tests/qtest/arm-smmuv3-test tests/unit/test-smmuv3-accel \
-         storage-daemon/qemu-storage-daemon; do
+         storage-daemon/qemu-storage-daemon \
+         pc-bios/edk2-aarch64-code.fd pc-bios/edk2-arm-vars.fd; do
     if ninja -C "$bld" -t query "$t" >/dev/null 2>&1; then
         targets+=("$t")
     fi
 done
-ninja -C "$bld" "${targets[@]}" | grep -v '^\[' || true
-test "${PIPESTATUS[0]}" = 0
+set +e
+ninja -C "$bld" "${targets[@]}" | grep -v '^\['
+rc=${PIPESTATUS[0]}
+set -e
+[ "$rc" = 0 ] || { echo "build: ninja failed in $bld" >&2; exit "$rc"; }
+"$here/roms.sh" "$bld"

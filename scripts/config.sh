@@ -16,3 +16,8 @@ PATCHES=$TOP/patches
 BUILD=${SMMU_BUILD:-$TOP/build}
 
 export CCACHE_DIR=${CCACHE_DIR:-$CACHE/ccache}
+
+# A short hash of the series as it is in patches/ (series + every patch).
+series_hash() {
+    (cd "$PATCHES" && cat series $(grep -v '^#' series) | sha256sum | cut -c1-16)
+}

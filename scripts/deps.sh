@@ -10,7 +10,7 @@ SUDO=${SUDO:-}
 
 build_pkgs="build-essential git ccache ninja-build pkg-config python3-venv
  libglib2.0-dev libpixman-1-dev libfdt-dev zlib1g-dev device-tree-compiler
- dpkg-dev quilt xz-utils qemu-efi-aarch64 flex bison"
+ dpkg-dev quilt xz-utils qemu-efi-aarch64 ipxe-qemu seabios flex bison"
 # meson >= 1.5 and pycotap come from bookworm-backports.
 bpo_pkgs="meson python3-pycotap"
 testbed_pkgs="gcc-aarch64-linux-gnu libc6-dev-arm64-cross bc libssl-dev

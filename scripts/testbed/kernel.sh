@@ -30,6 +30,15 @@ if [ -f "$out/Image" ]; then
     exit 0
 fi
 
+# One build at a time (the build tree is shared); re-check the cache once we hold it.
+mkdir -p "$CACHE/testbed"
+exec 9>"$CACHE/testbed/.kernel.lock"
+flock 9
+if [ -f "$out/Image" ]; then
+    echo "$out/Image"
+    exit 0
+fi
+
 # ---- fetch the pinned .deb (cached in $CACHE/dl) ----
 deb=$CACHE/dl/$PKG_DEB
 verify() { echo "$PKG_SHA256  $1" | sha256sum --quiet -c - >/dev/null 2>&1; }
@@ -79,6 +88,35 @@ fail_log() {
     die "$1 failed (full log: $log)"
 }
 
+# Every option of the fragment must be set as asked in the final .config
+# ("=n" and "is not set" also accept an absent symbol).
+check_config() {
+    local cfg=$src/.config line sym val got dropped=""
+    while IFS= read -r line; do
+        line=${line%%[[:space:]]}
+        case $line in
+        CONFIG_*=*)
+            sym=${line%%=*}; val=${line#*=}
+            got=$(grep "^$sym=" "$cfg" || true)
+            if [ "$val" = n ]; then
+                [ -z "$got" ] || dropped="$dropped\n  $line (got: $got)"
+            else
+                [ "$got" = "$line" ] || dropped="$dropped\n  $line (got: ${got:-not set})"
+            fi ;;
+        "# CONFIG_"*" is not set")
+            sym=${line#\# }; sym=${sym%% *}
+            got=$(grep "^$sym=" "$cfg" || true)
+            [ -z "$got" ] || dropped="$dropped\n  $line (got: $got)" ;;
+        esac
+    done < "$FRAGMENT"
+    if [ -n "$dropped" ]; then
+        printf 'kernel.sh: ERROR: %s: options not set as asked in the %s .config:%b\n' \
+            "$FRAGMENT" "$1" "$dropped" >&2
+        echo "kernel.sh: (usually a dependency missing from the fragment; tree kept in $bld)" >&2
+        exit 1
+    fi
+}
+
 # ---- configure: allnoconfig + fragment, then olddefconfig ----
 : > "$log"
 kmake allnoconfig >>"$log" 2>&1 || fail_log "make allnoconfig"
@@ -86,44 +124,18 @@ kmake allnoconfig >>"$log" 2>&1 || fail_log "make allnoconfig"
     scripts/kconfig/merge_config.sh -m .config "$FRAGMENT") >>"$log" 2>&1 ||
     fail_log "merge_config.sh"
 kmake olddefconfig >>"$log" 2>&1 || fail_log "make olddefconfig"
+check_config merged   # fail early, before a long build
 
 # ---- build ----
 echo "kernel.sh: building Image (make -j$JOBS, several minutes)" >&2
 start=$(date +%s)
 kmake Image >>"$log" 2>&1 || fail_log "make Image"
 echo "kernel.sh: Image built in $(( $(date +%s) - start )) s" >&2
-
-# ---- verify every option of the fragment made it into the final .config ----
-cfg=$src/.config
-dropped=""
-while IFS= read -r line; do
-    line=${line%%[[:space:]]}
-    case $line in
-    CONFIG_*=*)
-        sym=${line%%=*}; val=${line#*=}
-        if [ "$val" = n ]; then
-            grep -qx "$sym=[ym]" "$cfg" && dropped="$dropped\n  $line (got: $(grep "^$sym=" "$cfg"))"
-        else
-            got=$(grep "^$sym=" "$cfg" || true)
-            [ "$got" = "$line" ] ||
-                dropped="$dropped\n  $line (got: ${got:-not set})"
-        fi ;;
-    "# CONFIG_"*" is not set")
-        sym=${line#\# }; sym=${sym%% *}
-        got=$(grep "^$sym=" "$cfg" || true)
-        [ -z "$got" ] || dropped="$dropped\n  $sym not set (got: $got)" ;;
-    esac
-done < "$FRAGMENT"
-if [ -n "$dropped" ]; then
-    printf 'kernel.sh: ERROR: options of %s not set as asked in the final .config:%b\n' \
-        "$FRAGMENT" "$dropped" >&2
-    echo "kernel.sh: (a dependency is missing from the fragment; build tree kept in $bld)" >&2
-    exit 1
-fi
+check_config final
 
 mkdir -p "$out.tmp"
 cp "$src/arch/arm64/boot/Image" "$out.tmp/Image"
-cp "$cfg" "$out.tmp/.config"
+cp "$src/.config" "$out.tmp/.config"
 rm -rf "$out"
 mv "$out.tmp" "$out"
 [ "${KERNEL_KEEP_BUILD:-0}" = 1 ] || rm -rf "$bld"

@@ -1,0 +1,221 @@
+#!/bin/bash
+# e2e.sh [-v] [SCENARIO...]: the hardware-free end-to-end testbed.
+#
+#   L0  this machine: our x86_64 qemu-system-aarch64 (TCG), virt with
+#       virtualization=on, an emulated arm-smmuv3 in nested stage (s2fwb=on)
+#       and an emulated NVMe disk behind it;
+#   L1  a real Linux host (our kernel + busybox) that binds the NVMe to
+#       vfio-pci and runs the probe tool or our QEMU (aarch64, KVM);
+#   L2  a real Linux guest whose nvme driver reads and writes the disk.
+#
+# Prints one "PASS <scenario> ..." or "FAIL <scenario> ..." line per
+# scenario ("SKIP" for those whose feature is not in the series yet), and
+# keeps every scenario's console log in logs/e2e/<scenario>/.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/config.sh"
+
+verbose=0
+[ "${1:-}" = -v ] && { verbose=1; shift; }
+
+ALL="host-probe host-probe-nofwb passthrough passthrough-uefi
+ passthrough-corrupt-image emulated-smmu-refuses-vfio
+ accel-strict accel-lazy accel-passthrough"
+scenarios=${*:-$ALL}
+LOGS=$TOP/logs/e2e
+L0_TIMEOUT=${E2E_L0_TIMEOUT:-240}
+L2_TIMEOUT=${E2E_L2_TIMEOUT:-150}
+KNOWN_KIB=1024          # known content at the start of the disk
+PAT_OFF_KIB=4096        # where L2 writes its 64 KiB pattern
+DISK_MIB=16
+
+say() { echo "e2e: $*" >&2; }
+die() { echo "e2e: ERROR: $*" >&2; exit 1; }
+
+# The 16-byte-per-line pattern of l2-init.sh, on the host side.
+pattern() { # TAG LINES
+    awk -v tag="$1" -v n="$2" 'BEGIN { for (i = 0; i < n; i++) printf "%-8.8s%07d\n", tag, i }'
+}
+
+# Whether the series has the accelerated SMMUv3 yet (arm-smmuv3 "accel").
+series_has_accel() {
+    grep -q 'DEFINE_PROP.*"accel"' "$BUILD/check/qemu/hw/arm/"smmuv3*.c 2>/dev/null
+}
+
+prepare() {
+    mkdir -p "$LOGS"
+    "$here/deps.sh" testbed >&2 || die "installing the testbed's packages failed"
+    L0=$("$here/l0-qemu.sh" | tail -n 1) || die "building L0 QEMU failed"
+    IMAGE=$("$here/testbed/kernel.sh" | tail -n 1) || die "building the kernel failed"
+    L2QEMU=$("$here/testbed/cross-qemu.sh" | tail -n 1) || die "cross-building QEMU failed"
+    PROBE=$("$here/testbed/probe.sh" | tail -n 1) || die "cross-building the probe failed"
+    EFI=/usr/share/qemu-efi-aarch64/QEMU_EFI.fd
+    [ -f "$EFI" ] || die "$EFI missing (package qemu-efi-aarch64)"
+
+    local w=$BUILD/e2e
+    mkdir -p "$w"
+    "$here/testbed/mkinitramfs.sh" "$w/l2.cpio.gz" "$TOP/testbed/l2-init.sh" ||
+        die "building the L2 initramfs failed"
+    # The L2 QEMU arguments of every scenario go into the one L1 initramfs.
+    rm -rf "$w/l2args" && mkdir -p "$w/l2args"
+    local s
+    for s in $ALL; do
+        scenario_def "$s"
+        echo "$L2_ARGS" > "$w/l2args/$s"
+    done
+    "$here/testbed/mkinitramfs.sh" "$w/l1.cpio.gz" "$TOP/testbed/l1-init.sh" \
+        "$L2QEMU:/bin/qemu-system-aarch64" "$PROBE:/bin/smmuv3-accel-probe" \
+        "$IMAGE:/l2/Image" "$w/l2.cpio.gz:/l2/initrd.gz" "$EFI:/l2/QEMU_EFI.fd" \
+        "$w/l2args:/l2/args.d" || die "building the L1 initramfs failed"
+    L1INITRD=$w/l1.cpio.gz
+}
+
+# scenario_def NAME: sets the scenario's L0 SMMU options, L2 firmware and
+# QEMU arguments, and what counts as success (EXPECT).
+scenario_def() {
+    L0_SMMU="stage=nested,s2fwb=on"
+    L2FW=dt
+    L2_ARGS=""
+    L2_APPEND=""
+    EXPECT=data
+    NEEDS=""
+    case "$1" in
+    host-probe) EXPECT=probe-ready ;;
+    host-probe-nofwb) L0_SMMU="stage=nested"; EXPECT=probe-nofwb ;;
+    passthrough) ;;
+    passthrough-uefi) L2FW=uefi ;;
+    passthrough-corrupt-image) EXPECT=data-corrupt ;;
+    emulated-smmu-refuses-vfio)
+        L2_ARGS="-device arm-smmuv3,primary-bus=pcie.0"
+        EXPECT=qemu-refuses ;;
+    accel-strict | accel-lazy | accel-passthrough)
+        NEEDS=accel
+        L2FW=uefi
+        L2_ARGS="-device arm-smmuv3,primary-bus=pcie.0,accel=on"
+        case "$1" in
+        accel-strict) L2_APPEND="iommu.strict=1" ;;
+        accel-lazy) L2_APPEND="iommu.strict=0" ;;
+        accel-passthrough) L2_APPEND="iommu.passthrough=1" ;;
+        esac ;;
+    *) return 1 ;;
+    esac
+}
+
+# make_disk FILE [corrupt]: the NVMe image: known content, then zeros.
+make_disk() {
+    rm -f "$1"
+    truncate -s ${DISK_MIB}M "$1"
+    pattern known $((KNOWN_KIB * 1024 / 16)) |
+        dd of="$1" conv=notrunc status=none
+    if [ "${2:-}" = corrupt ]; then
+        printf 'X' | dd of="$1" bs=1 seek=$((KNOWN_KIB * 512)) conv=notrunc status=none
+    fi
+}
+
+# check NAME DIR: decide PASS/FAIL from the console log and the disk.
+# Prints the reason; returns 0 for PASS.
+check() {
+    local name=$1 d=$2 log=$2/console.log
+    local want_known want_pat got back wrote
+    grep -q '^E2E-L1-DONE' "$log" || {
+        if [ -f "$d/timeout" ]; then echo "L0 timed out after ${L0_TIMEOUT}s"
+        else echo "L1 did not finish (see console.log)"; fi
+        return 1; }
+    if grep -q '^E2E-L1-ERROR' "$log"; then
+        echo "L1: $(sed -n 's/^E2E-L1-ERROR //p' "$log" | head -n 1)"; return 1
+    fi
+    case "$EXPECT" in
+    probe-ready)
+        local rc steps
+        rc=$(sed -n 's/^E2E-PROBE-EXIT //p' "$log" | tr -d '\r')
+        [ "$rc" = 0 ] || { echo "probe exit $rc: $(grep -m1 '^RESULT' "$log")"; return 1; }
+        for steps in iommufd vfio-cdev hw-info ioas nest-parent viommu vdevice \
+                     nested-abort nested-bypass attach nested-s1 invalidate veventq; do
+            grep -q "^PASS $steps:" "$log" || { echo "probe did not pass step $steps"; return 1; }
+        done
+        echo "probe: every step passed, $(grep -m1 '^RESULT' "$log" | tr -d '\r')"
+        ;;
+    probe-nofwb)
+        local rc
+        rc=$(sed -n 's/^E2E-PROBE-EXIT //p' "$log" | tr -d '\r')
+        [ "$rc" = 1 ] || { echo "probe exit '$rc', expected 1 without S2FWB"; return 1; }
+        grep -q '^FAIL viommu:.*S2FWB' "$log" ||
+            { echo "probe did not name the missing S2FWB at the viommu step"; return 1; }
+        echo "probe refused as expected: $(grep -m1 '^FAIL viommu' "$log" | cut -c1-110)"
+        ;;
+    qemu-refuses)
+        local rc
+        rc=$(sed -n 's/^E2E-L2-QEMU-EXIT //p' "$log" | tr -d '\r')
+        [ -n "$rc" ] && [ "$rc" != 0 ] || { echo "L2 QEMU exit '$rc': it did not refuse"; return 1; }
+        grep -q 'requires iommu MAP notifier' "$log" ||
+            { echo "L2 QEMU failed, but not with the MAP notifier error"; return 1; }
+        echo "L2 QEMU refused vfio-pci behind the emulated SMMU: $(grep -m1 -o 'vfio.*MAP notifier[^.]*' "$log" | cut -c1-100)"
+        ;;
+    data | data-corrupt)
+        want_known=$(pattern known $((KNOWN_KIB * 1024 / 16)) | sha256sum | cut -d' ' -f1)
+        want_pat=$(pattern "$name" 4096 | sha256sum | cut -d' ' -f1)
+        got=$(sed -n 's/^E2E-L2-READ sha256=//p' "$log" | tr -d '\r')
+        wrote=$(sed -n 's/^E2E-L2-WROTE sha256=\([0-9a-f]*\) .*/\1/p' "$log" | tr -d '\r')
+        back=$(dd if="$d/disk.img" bs=1024 skip=$PAT_OFF_KIB count=64 status=none | sha256sum | cut -d' ' -f1)
+        [ -n "$got" ] || { echo "L2 printed no read result"; return 1; }
+        if [ "$EXPECT" = data-corrupt ]; then
+            [ "$got" != "$want_known" ] || { echo "corrupted image read as intact: the read check cannot fail"; return 1; }
+            echo "corruption of the image was detected by the L2 read check"
+            return 0
+        fi
+        [ "$got" = "$want_known" ] || { echo "L2 read wrong data from the NVMe (sha256 $got, want $want_known)"; return 1; }
+        [ "$wrote" = "$want_pat" ] || { echo "L2 generated a different pattern ($wrote)"; return 1; }
+        [ "$back" = "$want_pat" ] || { echo "the disk image does not hold L2's pattern after the run"; return 1; }
+        grep -q '^E2E-L2-DONE ok' "$log" || { echo "L2 did not finish its checks"; return 1; }
+        echo "L2 read 1 MiB of known data and wrote 64 KiB that L0's disk image holds"
+        ;;
+    esac
+}
+
+run_scenario() {
+    local name=$1 d=$LOGS/$1 t0 reason
+    scenario_def "$name" || { echo "FAIL $name (unknown scenario)"; return 1; }
+    if [ "$NEEDS" = accel ] && ! series_has_accel; then
+        echo "SKIP $name (arm-smmuv3,accel=on is not in the series yet)"
+        return 0
+    fi
+    rm -rf "$d" && mkdir -p "$d"
+    make_disk "$d/disk.img" $([ "$EXPECT" = data-corrupt ] && echo corrupt)
+    local append="console=ttyAMA0 panic=-1 e2e.scenario=$name e2e.l2fw=$L2FW"
+    append="$append e2e.l2_timeout=$L2_TIMEOUT"
+    # What L2 gets on its command line.
+    local l2append="e2e.tag=$name e2e.known_kib=$KNOWN_KIB e2e.pat_off_kib=$PAT_OFF_KIB $L2_APPEND"
+    local cmd=(timeout -k 5 "$L0_TIMEOUT" "$L0"
+        -M virt,gic-version=3,virtualization=on -cpu max,pauth-impdef=on
+        -smp 2 -accel tcg,thread=multi -m 2G
+        -nographic -nic none -no-reboot
+        -kernel "$IMAGE" -initrd "$L1INITRD" -append "$append e2e.l2append=${l2append// /,}"
+        -device "arm-smmuv3,primary-bus=pcie.0,$L0_SMMU"
+        -drive if=none,id=disk0,file="$d/disk.img",format=raw
+        -device nvme,drive=disk0,serial=e2e0)
+    printf '%q ' "${cmd[@]}" > "$d/command"
+    t0=$(date +%s)
+    if [ $verbose = 1 ]; then
+        "${cmd[@]}" < /dev/null 2>&1 | tee "$d/console.log" >&2
+    else
+        "${cmd[@]}" < /dev/null > "$d/console.log" 2>&1
+    fi
+    [ "${PIPESTATUS[0]}" = 124 ] && touch "$d/timeout"
+    tr -d '\r' < "$d/console.log" > "$d/console.tmp" && mv "$d/console.tmp" "$d/console.log"
+    reason=$(check "$name" "$d")
+    local rc=$? secs=$(($(date +%s) - t0))
+    echo "$reason" > "$d/result"
+    if [ $rc = 0 ]; then
+        echo "PASS $name (${secs}s): $reason"
+    else
+        echo "FAIL $name (${secs}s): $reason; logs in ${d#"$TOP"/}/"
+    fi
+    return $rc
+}
+
+prepare
+fail=0
+for s in $scenarios; do
+    run_scenario "$s" || fail=1
+done
+exit $fail

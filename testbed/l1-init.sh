@@ -1,0 +1,64 @@
+#!/bin/sh
+# /init of L1: a real Linux host on L0's emulated SMMUv3.  It binds the NVMe
+# behind that SMMU to vfio-pci and runs what the scenario asks for: the host
+# readiness probe, or our QEMU (KVM) as the VMM of an L2 guest.  Everything it
+# learns is printed as E2E-* lines that e2e.sh checks.
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mkdir -p /dev/pts /tmp
+mount -t tmpfs tmp /tmp
+
+param() { sed -n "s/.*[[:space:]]$1=\([^[:space:]]*\).*/\1/p" /proc/cmdline; }
+say() { echo "L1: $*"; }
+finish() { sync; echo "E2E-L1-DONE"; poweroff -f; sleep 5; }
+
+scenario=$(param e2e.scenario)
+say "kernel $(uname -r); scenario $scenario"
+dmesg | grep -iE 'arm-smmu-v3.*(features|option|stage|nest|ias|oas)|kvm \[' | head -n 12 | sed 's/^/L1: dmesg: /'
+
+bdf=
+for d in /sys/bus/pci/devices/*; do
+    [ "$(cat "$d/class")" = 0x010802 ] && { bdf=${d##*/}; break; }
+done
+[ -n "$bdf" ] || { say "no NVMe controller found"; echo "E2E-L1-ERROR no-nvme"; finish; }
+say "NVMe controller $bdf, iommu group $(readlink /sys/bus/pci/devices/$bdf/iommu_group | sed 's|.*/||')"
+
+# Give the device to vfio-pci.
+sysdev=/sys/bus/pci/devices/$bdf
+[ -e "$sysdev/driver" ] && echo "$bdf" > "$sysdev/driver/unbind"
+echo vfio-pci > "$sysdev/driver_override"
+echo "$bdf" > /sys/bus/pci/drivers_probe
+drv=$(readlink "$sysdev/driver" | sed 's|.*/||')
+cdev=$(ls "$sysdev/vfio-dev" 2>/dev/null | head -n 1)
+say "driver $drv, vfio cdev /dev/vfio/devices/$cdev, /dev/iommu $(test -c /dev/iommu && echo present || echo MISSING), /dev/kvm $(test -c /dev/kvm && echo present || echo MISSING)"
+[ "$drv" = vfio-pci ] && [ -n "$cdev" ] || { echo "E2E-L1-ERROR vfio-bind"; finish; }
+
+case "$scenario" in
+host-probe*)
+    /bin/smmuv3-accel-probe "$bdf"
+    echo "E2E-PROBE-EXIT $?"
+    finish
+    ;;
+esac
+
+# An L2 guest on our QEMU.  /l2/args.d/<scenario> holds the scenario's QEMU
+# arguments (written by e2e.sh), e2e.l2append its kernel parameters, with
+# commas for spaces.
+l2fw=$(param e2e.l2fw)
+fw="-kernel /l2/Image -initrd /l2/initrd.gz"
+[ "$l2fw" = uefi ] && fw="-bios /l2/QEMU_EFI.fd $fw"
+# shellcheck disable=SC2046
+set -- $(cat "/l2/args.d/$scenario")
+say "starting L2: qemu-system-aarch64 -M virt -accel kvm $fw $*"
+{
+    timeout "$(param e2e.l2_timeout)" /bin/qemu-system-aarch64 \
+        -M virt,gic-version=3 -cpu host -accel kvm -m 512M -smp 1 \
+        -nographic -nic none -no-reboot \
+        $fw -append "console=ttyAMA0 panic=-1 $(param e2e.l2append | tr , " ")" \
+        -object iommufd,id=iommufd0 \
+        -device vfio-pci,host="$bdf",iommufd=iommufd0,id=nvme0 "$@" 2>&1
+    echo $? > /tmp/l2rc
+} | sed 's/^/  /'
+echo "E2E-L2-QEMU-EXIT $(cat /tmp/l2rc)"
+finish

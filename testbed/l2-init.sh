@@ -1,0 +1,46 @@
+#!/bin/sh
+# /init of the L2 guest: a real Linux whose nvme driver does DMA through the
+# passed-through NVMe.  It reads the disk's known content, writes a pattern,
+# reads it back, and prints what it saw for the host-side checks (e2e.sh).
+# Parameters come from the kernel command line (e2e.*=).
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+
+param() { sed -n "s/.*[[:space:]]$1=\([^[:space:]]*\).*/\1/p" /proc/cmdline; }
+say() { echo "L2: $*"; }
+done_() { sync; echo "E2E-L2-DONE $1"; poweroff -f; sleep 5; }
+
+tag=$(param e2e.tag)
+known=$(param e2e.known_kib)
+off=$(param e2e.pat_off_kib)
+
+say "kernel $(uname -r), booted with $(test -d /sys/firmware/acpi/tables && echo ACPI || echo device-tree)"
+for g in /sys/kernel/iommu_groups/*; do
+    [ -e "$g/type" ] && say "iommu group ${g##*/}: type $(cat "$g/type") devices $(ls "$g/devices" | tr '\n' ' ')"
+done
+dmesg | grep -iE 'arm-smmu-v3|iommu' | head -n 20 | sed 's/^/L2: dmesg: /'
+
+dev=
+i=0
+while [ $i -lt 30 ]; do
+    [ -b /dev/nvme0n1 ] && { dev=/dev/nvme0n1; break; }
+    sleep 1; i=$((i + 1))
+done
+[ -n "$dev" ] || { say "no NVMe block device appeared"; dmesg | tail -n 30; done_ fail; }
+say "found $dev ($(cat /sys/block/nvme0n1/size) sectors) via $(readlink /sys/block/nvme0n1/device/device/driver)"
+grep -E 'nvme' /proc/interrupts | head -n 4 | sed 's/^/L2: irq: /'
+
+# Read the known content with O_DIRECT: every byte comes from a DMA write of
+# the device into guest memory.
+sha=$(dd if=$dev bs=64k count=$((known / 64)) iflag=direct 2>/dev/null | sha256sum | cut -d' ' -f1)
+echo "E2E-L2-READ sha256=$sha"
+
+# Write the pattern (device DMA-reads guest memory), then read it back.
+awk -v tag="$tag" 'BEGIN { for (i = 0; i < 4096; i++) printf "%-8.8s%07d\n", tag, i }' > /tmp/pat
+dd if=/tmp/pat of=$dev bs=64k seek=$((off / 64)) oflag=direct conv=fsync 2>/dev/null ||
+    { say "pattern write failed"; done_ fail; }
+back=$(dd if=$dev bs=64k skip=$((off / 64)) count=1 iflag=direct 2>/dev/null | sha256sum | cut -d' ' -f1)
+echo "E2E-L2-WROTE sha256=$(sha256sum < /tmp/pat | cut -d' ' -f1) readback=$back"
+grep -E 'nvme' /proc/interrupts | head -n 4 | sed 's/^/L2: irq: /'
+done_ ok
