@@ -154,8 +154,8 @@ check() {
     data | data-corrupt)
         want_known=$(pattern known $((KNOWN_KIB * 1024 / 16)) | sha256sum | cut -d' ' -f1)
         want_pat=$(pattern "$name" 4096 | sha256sum | cut -d' ' -f1)
-        got=$(sed -n 's/^E2E-L2-READ sha256=//p' "$log" | tr -d '\r')
-        wrote=$(sed -n 's/^E2E-L2-WROTE sha256=\([0-9a-f]*\) .*/\1/p' "$log" | tr -d '\r')
+        got=$(sed -n 's/^ *E2E-L2-READ sha256=//p' "$log" | tr -d '\r')
+        wrote=$(sed -n 's/^ *E2E-L2-WROTE sha256=\([0-9a-f]*\) .*/\1/p' "$log" | tr -d '\r')
         back=$(dd if="$d/disk.img" bs=1024 skip=$PAT_OFF_KIB count=64 status=none | sha256sum | cut -d' ' -f1)
         [ -n "$got" ] || { echo "L2 printed no read result"; return 1; }
         if [ "$EXPECT" = data-corrupt ]; then
@@ -166,7 +166,7 @@ check() {
         [ "$got" = "$want_known" ] || { echo "L2 read wrong data from the NVMe (sha256 $got, want $want_known)"; return 1; }
         [ "$wrote" = "$want_pat" ] || { echo "L2 generated a different pattern ($wrote)"; return 1; }
         [ "$back" = "$want_pat" ] || { echo "the disk image does not hold L2's pattern after the run"; return 1; }
-        grep -q '^E2E-L2-DONE ok' "$log" || { echo "L2 did not finish its checks"; return 1; }
+        grep -q '^ *E2E-L2-DONE ok' "$log" || { echo "L2 did not finish its checks"; return 1; }
         echo "L2 read 1 MiB of known data and wrote 64 KiB that L0's disk image holds"
         ;;
     esac

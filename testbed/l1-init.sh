@@ -44,7 +44,9 @@ esac
 
 # An L2 guest on our QEMU.  /l2/args.d/<scenario> holds the scenario's QEMU
 # arguments (written by e2e.sh), e2e.l2append its kernel parameters, with
-# commas for spaces.
+# commas for spaces.  The scenario's arguments (a vIOMMU) come before the
+# vfio-pci device: QEMU 10.2.2 puts a PCI device behind an IOMMU only if the
+# IOMMU was created first.
 l2fw=$(param e2e.l2fw)
 fw="-kernel /l2/Image -initrd /l2/initrd.gz"
 [ "$l2fw" = uefi ] && fw="-bios /l2/QEMU_EFI.fd $fw"
@@ -56,8 +58,8 @@ say "starting L2: qemu-system-aarch64 -M virt -accel kvm $fw $*"
         -M virt,gic-version=3 -cpu host -accel kvm -m 512M -smp 1 \
         -nographic -nic none -no-reboot \
         $fw -append "console=ttyAMA0 panic=-1 $(param e2e.l2append | tr , " ")" \
-        -object iommufd,id=iommufd0 \
-        -device vfio-pci,host="$bdf",iommufd=iommufd0,id=nvme0 "$@" 2>&1
+        -object iommufd,id=iommufd0 "$@" \
+        -device vfio-pci,host="$bdf",iommufd=iommufd0,id=nvme0 2>&1
     echo $? > /tmp/l2rc
 } | sed 's/^/  /'
 echo "E2E-L2-QEMU-EXIT $(cat /tmp/l2rc)"
