@@ -11,7 +11,7 @@ dir=${1:-$WORK}
 "$here/fetch-base.sh"
 
 # The base repository is made once and cloned (hard links: fast, no copy).
-baserepo=$CACHE/base/qemu.git
+baserepo=$CACHE/base/qemu-base.git
 if [ ! -f "$baserepo/.complete" ]; then
     echo "apply: making the base repository (once)"
     rm -rf "$baserepo"
@@ -20,8 +20,8 @@ if [ ! -f "$baserepo/.complete" ]; then
         cd "$baserepo"
         export GIT_WORK_TREE=$BASE GIT_DIR=$baserepo/.git
         git add -A -f -- . ':!.complete'
-        GIT_AUTHOR_NAME="Debian qemu" GIT_AUTHOR_EMAIL="qemu@packages.debian.org" \
-        GIT_COMMITTER_NAME="Debian qemu" GIT_COMMITTER_EMAIL="qemu@packages.debian.org" \
+        GIT_AUTHOR_NAME="QEMU 10.2.2 base" GIT_AUTHOR_EMAIL="base@smmuv3-accel.invalid" \
+        GIT_COMMITTER_NAME="QEMU 10.2.2 base" GIT_COMMITTER_EMAIL="base@smmuv3-accel.invalid" \
         GIT_AUTHOR_DATE="2026-01-01T00:00:00Z" GIT_COMMITTER_DATE="2026-01-01T00:00:00Z" \
             git commit -q -m "QEMU 10.2.2 from Debian's $QEMU_ORIG (qemu $QEMU_DEB_VERSION)"
         git tag base

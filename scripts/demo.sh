@@ -72,7 +72,7 @@ esac
 echo "   L1 host:"
 show "$log" '^\[.*arm-smmu-v3.*features|^L1: (NVMe|driver|starting)' 5
 echo "   L2 guest:"
-show "$log" '^  (L2: (kernel|iommu group|found)|\[.*arm-smmu-v3.*features)' 6
+show "$log" '^  (L2: (kernel|iommu group|found)|\[.*arm-smmu-v3.*features)' 7
 show "$log" 'L2: irq' 2
 echo
 narrate <<'EOT'
@@ -81,6 +81,16 @@ write of the device into L2's memory) and wrote a 64 KiB pattern (DMA
 reads); after L0 exits, the host checks its own copy of the disk image:
 EOT
 show "$log" 'E2E-L2-(READ|WROTE)' 2
+if [ "$main" = accel-strict ]; then
+    echo
+    narrate <<'EOT'
+4. What QEMU did for it (its trace, printed by L1 after L2 ended): the
+guest's stream table entries became nested HWPTs in L1's kernel, and its
+invalidations went down through the iommufd vIOMMU, one call per CMD_SYNC:
+EOT
+    show "$log" 'smmuv3_accel_install' 4
+    show "$log" 'smmuv3_accel_invalidate .* [2-9][0-9]* commands' 3
+fi
 echo "$out" | sed 's/^/   /'
 hr
 echo "Logs: logs/e2e/<scenario>/console.log (all three levels). All scenarios:"

@@ -51,16 +51,24 @@ l2fw=$(param e2e.l2fw)
 fw="-kernel /l2/Image -initrd /l2/initrd.gz"
 [ "$l2fw" = uefi ] && fw="-bios /l2/QEMU_EFI.fd $fw"
 # shellcheck disable=SC2046
+# A guest that is to reboot (e2e.reboot=1) may; any other reboot (a panic)
+# ends the VMM.
+noreboot=-no-reboot
+param e2e.l2append | grep -q 'e2e.reboot=1' && noreboot=
+set -f   # the arguments may hold globs for QEMU (-trace name_*)
 set -- $(cat "/l2/args.d/$scenario")
+set +f
 say "starting L2: qemu-system-aarch64 -M virt -accel kvm $fw $*"
 {
     timeout "$(param e2e.l2_timeout)" /bin/qemu-system-aarch64 \
         -M virt,gic-version=3 -cpu host -accel kvm -m 512M -smp 1 \
-        -nographic -nic none -no-reboot \
+        -nographic -nic none $noreboot \
         $fw -append "console=ttyAMA0 panic=-1 $(param e2e.l2append | tr , " ")" \
         -object iommufd,id=iommufd0 "$@" \
         -device vfio-pci,host="$bdf",iommufd=iommufd0,id=nvme0 2>&1
     echo $? > /tmp/l2rc
 } | sed 's/^/  /'
 echo "E2E-L2-QEMU-EXIT $(cat /tmp/l2rc)"
+# The L2 VMM's log (-D), if the scenario asked for one: traces, guest errors.
+[ -f /tmp/l2-qemu.log ] && sed 's/^/L2-VMM-LOG: /' /tmp/l2-qemu.log
 finish

@@ -43,4 +43,18 @@ dd if=/tmp/pat of=$dev bs=64k seek=$((off / 64)) oflag=direct conv=fsync 2>/dev/
 back=$(dd if=$dev bs=64k skip=$((off / 64)) count=1 iflag=direct 2>/dev/null | sha256sum | cut -d' ' -f1)
 echo "E2E-L2-WROTE sha256=$(sha256sum < /tmp/pat | cut -d' ' -f1) readback=$back"
 grep -E 'nvme' /proc/interrupts | head -n 4 | sed 's/^/L2: irq: /'
+
+# e2e.reboot=1: reboot once (the VMM resets the vIOMMU, the guest sets it
+# up again) and repeat the checks; a mark on the disk tells the boots apart.
+if [ "$(param e2e.reboot)" = 1 ]; then
+    mark=$(dd if=$dev bs=512 skip=$(((off + 64) * 2)) count=1 iflag=direct 2>/dev/null | head -c 8)
+    if [ "$mark" != REBOOTED ]; then
+        printf 'REBOOTED' | dd of=$dev bs=512 seek=$(((off + 64) * 2)) conv=sync,fsync oflag=direct 2>/dev/null
+        say "rebooting"
+        sync
+        reboot -f
+        sleep 30
+    fi
+    echo "E2E-L2-REBOOT-OK"
+fi
 done_ ok
