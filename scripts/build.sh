@@ -13,14 +13,7 @@ mkdir -p "$CCACHE_DIR"
 export CCACHE_BASEDIR=$TOP CCACHE_NOHASHDIR=1 CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
 
 CONFIGURE_FLAGS=(
-    --target-list=aarch64-softmmu
-    --without-default-features
-    --enable-fdt=system
-    --disable-install-blobs
-    --disable-docs
-    --disable-rust
-    --enable-trace-backends=log
-    --python=/usr/bin/python3
+    "${QEMU_CONFIGURE_COMMON[@]}"
     # configure names the compiler to meson itself, which then does not look
     # for ccache: name Debian's ccache wrapper instead.
     --cc=/usr/lib/ccache/gcc

@@ -17,6 +17,19 @@ BUILD=${SMMU_BUILD:-$TOP/build}
 
 export CCACHE_DIR=${CCACHE_DIR:-$CACHE/ccache}
 
+# configure flags of every QEMU build of the project (x86_64 TCG and the
+# arm64 cross build): only aarch64-softmmu, only the features we need.
+QEMU_CONFIGURE_COMMON=(
+    --target-list=aarch64-softmmu
+    --without-default-features
+    --enable-fdt=system
+    --disable-install-blobs
+    --disable-docs
+    --disable-rust
+    --enable-trace-backends=log
+    --python=/usr/bin/python3
+)
+
 # A short hash of the series as it is in patches/ (series + every patch).
 series_hash() {
     (cd "$PATCHES" && cat series $(grep -v '^#' series) | sha256sum | cut -c1-16)

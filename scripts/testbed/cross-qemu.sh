@@ -93,14 +93,7 @@ CONFIGURE_FLAGS=(
     --disable-tcg
     # --without-default-features turns every auto feature off, KVM included.
     --enable-kvm
-    --target-list=aarch64-softmmu
-    --without-default-features
-    --enable-fdt=system
-    --disable-install-blobs
-    --disable-docs
-    --disable-rust
-    --enable-trace-backends=log
-    --python=/usr/bin/python3
+    "${QEMU_CONFIGURE_COMMON[@]}"
     # libfdt has no .pc file, so meson looks for it with find_library, which
     # with --static (prefer_static) ignores -L and searches only the dirs of
     # `gcc -print-search-dirs` (the cross gcc ignores LIBRARY_PATH).  A -B
