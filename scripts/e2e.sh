@@ -20,7 +20,7 @@ verbose=0
 
 ALL="host-probe host-probe-nofwb passthrough passthrough-uefi
  passthrough-corrupt-image emulated-smmu-refuses-vfio
- accel-strict accel-lazy accel-passthrough"
+ accel-strict accel-lazy accel-passthrough accel-hostile-guest"
 scenarios=${*:-$ALL}
 LOGS=$TOP/logs/e2e
 L0_TIMEOUT=${E2E_L0_TIMEOUT:-240}
@@ -28,6 +28,17 @@ L2_TIMEOUT=${E2E_L2_TIMEOUT:-150}
 KNOWN_KIB=1024          # known content at the start of the disk
 PAT_OFF_KIB=4096        # where L2 writes its 64 KiB pattern
 DISK_MIB=16
+# The cases of tools/smmuv3-hostile-guest, each of which must print PASS.
+HOSTILE_CASES="ste-stage2 ste-nested ste-reserved-config ste-malformed-s1
+ ste-s1fmt-ignored ste-abort ste-bypass ste-s1-valid cmd-stage2-tlbi
+ cmd-unknown-opcode cmd-el2-tlbi cfgi-all cfgi-ste-range alive"
+# What the L2 VMM must have logged (-d guest_errors) about them.
+HOSTILE_LOGGED=("illegal STE for SID 0x[0-9a-f]*: Config enables stage 2"
+    "illegal STE for SID 0x[0-9a-f]*: reserved Config value"
+    "illegal STE for SID 0x[0-9a-f]*: S1ContextPtr is beyond the OAS"
+    "illegal command SMMU_CMD_TLBI_S2_IPA with accel=on"
+    "illegal command INVALID with accel=on"
+    "illegal command SMMU_CMD_TLBI_EL2_ALL with accel=on")
 
 say() { echo "e2e: $*" >&2; }
 die() { echo "e2e: ERROR: $*" >&2; exit 1; }
@@ -49,12 +60,15 @@ prepare() {
     IMAGE=$("$here/testbed/kernel.sh" | tail -n 1) || die "building the kernel failed"
     L2QEMU=$("$here/testbed/cross-qemu.sh" | tail -n 1) || die "cross-building QEMU failed"
     PROBE=$("$here/testbed/probe.sh" | tail -n 1) || die "cross-building the probe failed"
+    HOSTILE=$("$here/testbed/hostile.sh" | tail -n 1) ||
+        die "cross-building the hostile guest failed"
     EFI=/usr/share/qemu-efi-aarch64/QEMU_EFI.fd
     [ -f "$EFI" ] || die "$EFI missing (package qemu-efi-aarch64)"
 
     local w=$BUILD/e2e
     mkdir -p "$w"
-    "$here/testbed/mkinitramfs.sh" "$w/l2.cpio.gz" "$TOP/testbed/l2-init.sh" ||
+    "$here/testbed/mkinitramfs.sh" "$w/l2.cpio.gz" "$TOP/testbed/l2-init.sh" \
+        "$HOSTILE:/bin/smmuv3-hostile-guest" ||
         die "building the L2 initramfs failed"
     # The L2 QEMU arguments of every scenario go into the one L1 initramfs.
     rm -rf "$w/l2args" && mkdir -p "$w/l2args"
@@ -104,6 +118,17 @@ scenario_def() {
         accel-lazy) L2_APPEND="iommu.strict=0" ;;
         accel-passthrough) L2_APPEND="iommu.passthrough=1" ;;
         esac ;;
+    accel-hostile-guest)
+        # The guest programs the vSMMU itself (testbed/l2-init.sh runs
+        # tools/smmuv3-hostile-guest): Linux's SMMU driver never registers,
+        # and the top 64 MiB of its 512 MiB are not System RAM, for the
+        # tables that /dev/mem maps.  Device tree: the SMMU's base is in
+        # /proc/device-tree.
+        NEEDS=accel
+        L2FW=dt
+        EXPECT=hostile
+        L2_ARGS="-device arm-smmuv3,primary-bus=pcie.0,accel=on -trace smmuv3_accel_* -d guest_errors -D /tmp/l2-qemu.log"
+        L2_APPEND="e2e.hostile=1 initcall_blacklist=arm_smmu_driver_init mem=448M" ;;
     *) return 1 ;;
     esac
 }
@@ -157,6 +182,33 @@ check() {
         grep -q 'requires iommu MAP notifier' "$log" ||
             { echo "L2 QEMU failed, but not with the MAP notifier error"; return 1; }
         echo "L2 QEMU refused vfio-pci behind the emulated SMMU: $(grep -m1 -o 'vfio.*MAP notifier[^.]*' "$log" | cut -c1-100)"
+        ;;
+    hostile)
+        # The guest's verdict on every case, then what the VMM logged about
+        # the illegal STEs and commands, and that it outlived them.
+        local rc c line done_line want nste ncmd
+        rc=$(sed -n 's/^E2E-L2-QEMU-EXIT //p' "$log")
+        [ "$rc" = 0 ] || { echo "L2 QEMU exit '$rc', expected 0 after the hostile guest powered off"; return 1; }
+        for c in $HOSTILE_CASES; do
+            line=$(grep -m1 "^ *E2E-HOSTILE [A-Z]* $c:" "$log" | sed 's/^ *E2E-HOSTILE //')
+            case "$line" in
+            "PASS $c:"*) ;;
+            "") line=$(grep -m1 '^ *E2E-HOSTILE FAIL setup:' "$log" | sed 's/^ *E2E-HOSTILE //')
+                echo "the hostile guest printed no verdict for $c${line:+ ($line)}"; return 1 ;;
+            *) echo "hostile guest: $(echo "$line" | cut -c1-300)"; return 1 ;;
+            esac
+        done
+        done_line=$(sed -n 's/^ *E2E-HOSTILE-DONE //p' "$log")
+        [ "$done_line" = "$(echo "$HOSTILE_CASES" | wc -w) 0" ] ||
+            { echo "hostile guest summary '$done_line', expected $(echo "$HOSTILE_CASES" | wc -w) passed, 0 failed"; return 1; }
+        grep -q '^ *E2E-L2-DONE ok' "$log" || { echo "L2 did not finish"; return 1; }
+        for want in "${HOSTILE_LOGGED[@]}"; do
+            grep -q "^L2-VMM-LOG: .*$want" "$log" ||
+                { echo "the L2 VMM did not log '$want' (-d guest_errors)"; return 1; }
+        done
+        nste=$(grep -c '^L2-VMM-LOG: .*illegal STE for SID' "$log")
+        ncmd=$(grep -c '^L2-VMM-LOG: .*illegal command .* with accel=on' "$log")
+        echo "hostile guest: all $(echo "$HOSTILE_CASES" | wc -w) cases passed (C_BAD_STE for ILLEGAL STEs, CERROR_ILL and recovery for illegal commands, legal STEs quiet); the VMM logged $nste illegal STEs and $ncmd illegal commands and exited 0"
         ;;
     accel-*)
         # The data checks, then what the accelerated SMMU did, from its

@@ -21,6 +21,17 @@ for g in /sys/kernel/iommu_groups/*; do
 done
 dmesg | grep -iE 'arm-smmu-v3|iommu' | head -n 20 | sed 's/^/L2: dmesg: /'
 
+# e2e.hostile=1: no NVMe data checks; the guest drives its vSMMU itself
+# through /dev/mem (its own SMMU driver kept away with initcall_blacklist,
+# the tables in RAM left out with mem=) and checks how the SMMU answers
+# illegal STEs and commands.
+if [ "$(param e2e.hostile)" = 1 ]; then
+    /bin/smmuv3-hostile-guest
+    rc=$?
+    say "smmuv3-hostile-guest exited with $rc"
+    if [ $rc = 0 ]; then done_ ok; else done_ fail; fi
+fi
+
 dev=
 i=0
 while [ $i -lt 30 ]; do

@@ -1,0 +1,1273 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * smmuv3-hostile-guest: a guest that drives its vSMMUv3 directly, badly.
+ *
+ * Runs as root in an arm64 Linux guest whose own SMMUv3 driver is kept
+ * away from the SMMU (initcall_blacklist=arm_smmu_driver_init), and which
+ * leaves some RAM out of the kernel's use (mem=): the SMMU's stream table,
+ * command queue and event queue live there, reached through /dev/mem.  It
+ * then installs ILLEGAL stream table entries and issues illegal commands
+ * for the stream of a PCI device (an NVMe controller), and checks that the
+ * SMMU answers as the architecture (Arm IHI 0070) says: a C_BAD_STE event
+ * record for an ILLEGAL STE, CERROR_ILL with CMDQ_CONS at the command for
+ * an illegal command, a command queue that goes on once the error is
+ * acknowledged, and legal configurations that raise nothing.
+ *
+ * Each case prints one line:
+ *   E2E-HOSTILE PASS <case>: <what was seen>
+ *   E2E-HOSTILE FAIL <case>: expected <...>, got <...>
+ * and the last line is "E2E-HOSTILE-DONE <npass> <nfail>".
+ * Lines "E2E-HOSTILE INFO ..." say what the program found.
+ *
+ * Written from the SMMUv3 architecture; register, STE, command and event
+ * layouts checked against Linux 7.2's arm-smmu-v3.h.
+ *
+ * Exit status: 0 every case passed, 1 a case failed, 2 setup failed.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#if !defined(__aarch64__)
+#error "smmuv3-hostile-guest runs in an arm64 guest: build it with an aarch64 compiler (make CC=aarch64-linux-gnu-gcc)"
+#endif
+
+#define BIT(n)          (1ULL << (n))
+#define MASK(hi, lo)    ((~0ULL >> (63 - (hi))) & ~(BIT(lo) - 1))
+
+/* ---- SMMUv3 registers (page 0, and page 1 at 0x10000) ---- */
+#define SMMU_IDR0               0x0
+#define SMMU_IDR1               0x4
+#define SMMU_IDR3               0xc
+#define SMMU_IDR5               0x14
+#define SMMU_CR0                0x20
+#define SMMU_CR0ACK             0x24
+#define SMMU_CR1                0x28
+#define SMMU_CR2                0x2c
+#define SMMU_IRQ_CTRL           0x50
+#define SMMU_IRQ_CTRLACK        0x54
+#define SMMU_GERROR             0x60
+#define SMMU_GERRORN            0x64
+#define SMMU_STRTAB_BASE        0x80
+#define SMMU_STRTAB_BASE_CFG    0x88
+#define SMMU_CMDQ_BASE          0x90
+#define SMMU_CMDQ_PROD          0x98
+#define SMMU_CMDQ_CONS          0x9c
+#define SMMU_EVENTQ_BASE        0xa0
+#define SMMU_EVENTQ_PROD        0x100a8
+#define SMMU_EVENTQ_CONS        0x100ac
+#define SMMU_MMIO_SIZE          0x20000
+
+#define IDR0_S1P                BIT(1)
+#define IDR0_S2P                BIT(0)
+#define IDR1_SIDSIZE(r)         ((r) & 0x3f)
+#define IDR1_SSIDSIZE(r)        (((r) >> 6) & 0x1f)
+#define IDR1_EVENTQS(r)         (((r) >> 16) & 0x1f)
+#define IDR1_CMDQS(r)           (((r) >> 21) & 0x1f)
+#define IDR5_OAS(r)             ((r) & 0x7)
+
+#define CR0_SMMUEN              BIT(0)
+#define CR0_EVENTQEN            BIT(2)
+#define CR0_CMDQEN              BIT(3)
+#define CR2_RECINVSID           BIT(1)
+#define GERROR_CMDQ_ERR         BIT(0)
+#define CMDQ_CONS_ERR(r)        (((r) >> 24) & 0x7f)
+#define CERROR_NONE             0
+#define CERROR_ILL              1
+#define Q_OVFLG                 BIT(31)
+#define STRTAB_BASE_CFG_LINEAR  (0u << 16)
+
+/* ---- Stream table entry (8 double words) ---- */
+#define STE0_V                  BIT(0)
+#define STE0_CONFIG(c)          ((uint64_t)(c) << 1)
+#define STE0_S1FMT(f)           ((uint64_t)(f) << 4)
+#define STE0_S1CTXPTR(a)        ((a) & MASK(51, 6))
+#define STE0_S1CDMAX(n)         ((uint64_t)(n) << 59)
+#define STE1_S1CIR(c)           ((uint64_t)(c) << 2)
+#define STE1_S1COR(c)           ((uint64_t)(c) << 4)
+#define STE1_S1CSH(s)           ((uint64_t)(s) << 6)
+#define STE1_SHCFG_INCOMING     (1ULL << 44)
+#define STE2_S2VMID(v)          ((uint64_t)(v))
+#define STE2_VTCR(v)            ((uint64_t)(v) << 32)
+#define STE2_S2AA64             BIT(51)
+#define STE2_S2R                BIT(58)
+#define STE3_S2TTB(a)           ((a) & MASK(51, 4))
+/* VTCR fields as in STE dword 2 [50:32] */
+#define VTCR_T0SZ(n)            (n)
+#define VTCR_SL0(n)             ((n) << 6)
+#define VTCR_IR0(n)             ((n) << 8)
+#define VTCR_OR0(n)             ((n) << 10)
+#define VTCR_SH0(n)             ((n) << 12)
+#define VTCR_PS(n)              ((n) << 16)
+
+#define CFG_ABORT               0x0     /* 0b000 */
+#define CFG_BYPASS              0x4     /* 0b100 */
+#define CFG_S1                  0x5     /* 0b101: stage 1 translate */
+#define CFG_S2                  0x6     /* 0b110: stage 2 translate */
+#define CFG_NESTED              0x7     /* 0b111: both stages */
+#define S1FMT_RESERVED          0x3
+#define CACHE_WBRA              0x1
+#define SH_ISH                  0x3
+
+/* ---- Commands (2 double words) ---- */
+#define CMD_CFGI_STE            0x03
+#define CMD_CFGI_STE_RANGE      0x04    /* CMD_CFGI_ALL is Range 31 */
+#define CMD_TLBI_NSNH_ALL       0x30
+#define CMD_TLBI_EL2_ALL        0x20
+#define CMD_TLBI_S2_IPA         0x2a
+#define CMD_SYNC                0x46
+#define CMD_UNDEFINED           0xff    /* no command has this opcode */
+#define CMD0_SID(s)             ((uint64_t)(s) << 32)
+#define CMD0_VMID(v)            ((uint64_t)(v) << 32)
+#define CMD1_LEAF               BIT(0)
+#define CMD1_RANGE(r)           ((uint64_t)(r))
+
+/* ---- Event records (4 double words) ---- */
+#define EVT_TYPE(dw0)           ((unsigned int)((dw0) & 0xff))
+#define EVT_SID(dw0)            ((uint32_t)((dw0) >> 32))
+#define EVT_C_BAD_STE           0x04
+
+/* Queue sizes (log2 of entries) and where things go in the spare RAM */
+#define CMDQ_LOG2               8       /* 256 x 16 bytes */
+#define EVTQ_LOG2               7       /* 128 x 32 bytes */
+#define CMD_TIMEOUT_MS          2000
+#define EVT_WAIT_MS             300     /* for an event that is due */
+#define EVT_QUIET_MS            50      /* for events that must not come */
+
+struct ctx {
+    volatile uint8_t *regs;
+    volatile uint8_t *mem;
+    uint64_t regs_pa, mem_pa, mem_len, map_len;
+    uint32_t idr0, idr1, idr3, idr5;
+    unsigned int oas_bits, ssidsize, oas_field;
+    char bdf[256];
+    uint32_t sid;
+    unsigned int st_log2, cq_log2, eq_log2;
+    uint64_t st_off, cq_off, eq_off, cd_off, s2tt_off;
+    uint32_t cq_prod;   /* index and wrap bit, as last written */
+    uint32_t eq_cons;   /* index and wrap bit, as last written */
+};
+
+static int npass, nfail;
+
+/*
+ * The SMMU's registers, and the RAM that /dev/mem maps as Device memory:
+ * only aligned single loads and stores of one register each.  Inline
+ * assembly keeps the compiler from pairing, merging or splitting them;
+ * the hypervisor can only emulate a plain LDR/STR with a base register.
+ */
+static inline uint32_t rd32(const volatile uint8_t *p)
+{
+    uint32_t v;
+
+    __asm__ volatile("ldr %w0, [%1]" : "=r"(v) : "r"(p) : "memory");
+    return v;
+}
+
+static inline void wr32(volatile uint8_t *p, uint32_t v)
+{
+    __asm__ volatile("str %w0, [%1]" : : "rZ"(v), "r"(p) : "memory");
+}
+
+static inline uint64_t rd64(const volatile uint8_t *p)
+{
+    uint64_t v;
+
+    __asm__ volatile("ldr %x0, [%1]" : "=r"(v) : "r"(p) : "memory");
+    return v;
+}
+
+static inline void wr64(volatile uint8_t *p, uint64_t v)
+{
+    __asm__ volatile("str %x0, [%1]" : : "rZ"(v), "r"(p) : "memory");
+}
+
+/* Order the table and queue stores before the register write that publishes them */
+static inline void dsb(void)
+{
+    __asm__ volatile("dsb sy" : : : "memory");
+}
+
+static uint32_t reg_rd(struct ctx *c, unsigned int off)
+{
+    return rd32(c->regs + off);
+}
+
+static void reg_wr(struct ctx *c, unsigned int off, uint32_t v)
+{
+    wr32(c->regs + off, v);
+}
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void pause_us(long us)
+{
+    struct timespec ts = { .tv_sec = 0, .tv_nsec = us * 1000 };
+
+    nanosleep(&ts, NULL);
+}
+
+static void report(const char *name, bool ok, const char *fmt, ...)
+{
+    va_list ap;
+
+    printf("E2E-HOSTILE %s %s: ", ok ? "PASS" : "FAIL", name);
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    putchar('\n');
+    fflush(stdout);
+    if (ok) {
+        npass++;
+    } else {
+        nfail++;
+    }
+}
+
+static void info(const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("E2E-HOSTILE INFO ", stdout);
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    putchar('\n');
+    fflush(stdout);
+}
+
+/* Append to a fixed buffer, truncating */
+static void cat(char *buf, size_t len, const char *fmt, ...)
+{
+    size_t used = strlen(buf);
+    va_list ap;
+
+    if (used + 1 >= len) {
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(buf + used, len - used, fmt, ap);
+    va_end(ap);
+}
+
+/* ------------------------------------------------------------------ */
+/* Finding the SMMU, the spare RAM and the device                      */
+/* ------------------------------------------------------------------ */
+
+static ssize_t read_file(const char *path, void *buf, size_t len)
+{
+    int fd = open(path, O_RDONLY);
+    ssize_t total = 0;
+
+    if (fd < 0) {
+        return -1;
+    }
+    while ((size_t)total < len) {
+        ssize_t n = read(fd, (char *)buf + total, len - total);
+        if (n < 0) {
+            close(fd);
+            return -1;
+        }
+        if (n == 0) {
+            break;
+        }
+        total += n;
+    }
+    close(fd);
+    return total;
+}
+
+static uint64_t be_cells(const uint8_t *p, unsigned int ncells)
+{
+    uint64_t v = 0;
+    unsigned int i;
+
+    for (i = 0; i < ncells; i++) {
+        v = v << 32 | (uint64_t)p[4 * i] << 24 | (uint64_t)p[4 * i + 1] << 16 |
+            (uint64_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+    }
+    return v;
+}
+
+static unsigned int dt_cells(const char *node, const char *prop, unsigned int dflt)
+{
+    char path[4096];
+    uint8_t b[4];
+
+    snprintf(path, sizeof(path), "%s/%s", node, prop);
+    if (read_file(path, b, sizeof(b)) != 4) {
+        return dflt;
+    }
+    return (unsigned int)be_cells(b, 1);
+}
+
+static bool dt_compatible(const char *node, const char *compat)
+{
+    char path[4096], buf[1024];
+    ssize_t n, i = 0;
+
+    snprintf(path, sizeof(path), "%s/compatible", node);
+    n = read_file(path, buf, sizeof(buf) - 1);
+    if (n <= 0) {
+        return false;
+    }
+    buf[n] = '\0';
+    while (i < n) {
+        if (!strcmp(buf + i, compat)) {
+            return true;
+        }
+        i += (ssize_t)strlen(buf + i) + 1;
+    }
+    return false;
+}
+
+/*
+ * Depth-first search for the first node compatible with @compat; its first
+ * reg entry, decoded with the cell sizes its parent gives (@ac, @sc).
+ */
+static bool dt_find(const char *node, unsigned int ac, unsigned int sc,
+                    const char *compat, uint64_t *base, uint64_t *size,
+                    char *found, size_t foundlen, int depth)
+{
+    char path[4096];
+    unsigned int cac, csc;
+    struct dirent *de;
+    struct stat st;
+    DIR *d;
+    bool ok = false;
+
+    if (dt_compatible(node, compat)) {
+        uint8_t reg[64];
+
+        snprintf(path, sizeof(path), "%s/reg", node);
+        if (ac + sc <= 4 && read_file(path, reg, sizeof(reg)) >= (ssize_t)(4 * (ac + sc))) {
+            *base = be_cells(reg, ac);
+            *size = be_cells(reg + 4 * ac, sc);
+            snprintf(found, foundlen, "%s", node);
+            return true;
+        }
+    }
+    if (depth > 8) {
+        return false;
+    }
+    cac = dt_cells(node, "#address-cells", 2);
+    csc = dt_cells(node, "#size-cells", 1);
+    d = opendir(node);
+    if (!d) {
+        return false;
+    }
+    while (!ok && (de = readdir(d))) {
+        if (de->d_name[0] == '.') {
+            continue;
+        }
+        snprintf(path, sizeof(path), "%s/%s", node, de->d_name);
+        if (stat(path, &st) || !S_ISDIR(st.st_mode)) {
+            continue;
+        }
+        ok = dt_find(path, cac, csc, compat, base, size, found, foundlen,
+                     depth + 1);
+    }
+    closedir(d);
+    return ok;
+}
+
+/*
+ * The RAM that the device tree describes but the kernel does not use
+ * (mem=): above the highest "System RAM" range of /proc/iomem inside a
+ * memory node.  Neither the kernel nor any user can be using it, so the
+ * SMMU's tables can go there, and /dev/mem maps it (CONFIG_STRICT_DEVMEM
+ * only allows what is not System RAM).
+ */
+static bool find_spare_ram(struct ctx *c, char *why, size_t whylen)
+{
+    const char *root = "/proc/device-tree";
+    unsigned int ac = dt_cells(root, "#address-cells", 2);
+    unsigned int sc = dt_cells(root, "#size-cells", 1);
+    uint64_t best_base = 0, best_len = 0;
+    struct dirent *de;
+    DIR *d = opendir(root);
+
+    if (!d) {
+        snprintf(why, whylen, "no %s (the guest must boot with a device tree)", root);
+        return false;
+    }
+    while ((de = readdir(d))) {
+        char path[4096];
+        uint8_t reg[256];
+        ssize_t n, off;
+
+        if (strncmp(de->d_name, "memory", 6) != 0) {
+            continue;
+        }
+        snprintf(path, sizeof(path), "%s/%s/reg", root, de->d_name);
+        n = read_file(path, reg, sizeof(reg));
+        for (off = 0; n > 0 && off + 4 * (ssize_t)(ac + sc) <= n;
+             off += 4 * (ssize_t)(ac + sc)) {
+            uint64_t base = be_cells(reg + off, ac);
+            uint64_t end = base + be_cells(reg + off + 4 * ac, sc);
+            uint64_t top = base;    /* end of System RAM in [base, end) */
+            char line[256];
+            FILE *f = fopen("/proc/iomem", "r");
+
+            if (!f) {
+                break;
+            }
+            while (fgets(line, sizeof(line), f)) {
+                uint64_t s, e;
+                int pos = 0;
+
+                /* Top-level entries only: children are indented */
+                if (line[0] == ' ' ||
+                    sscanf(line, "%" SCNx64 "-%" SCNx64 " : %n", &s, &e, &pos) != 2 ||
+                    !pos || strncmp(line + pos, "System RAM", 10) != 0) {
+                    continue;
+                }
+                if (s < end && e + 1 > base && e + 1 > top) {
+                    top = e + 1 < end ? e + 1 : end;
+                }
+            }
+            fclose(f);
+            /* 4 MiB alignment: enough for any linear stream table */
+            top = (top + (4ULL << 20) - 1) & ~((4ULL << 20) - 1);
+            if (top < end && end - top > best_len) {
+                best_base = top;
+                best_len = end - top;
+            }
+        }
+    }
+    closedir(d);
+    if (best_len < (1ULL << 20)) {
+        snprintf(why, whylen, "no RAM outside the kernel's System RAM "
+                 "(boot the guest with mem= below its RAM size)");
+        return false;
+    }
+    c->mem_pa = best_base;
+    c->mem_len = best_len;
+    return true;
+}
+
+/* The first NVMe controller (class 0x010802), unless a BDF was given */
+static bool find_device(struct ctx *c, const char *want, char *why, size_t whylen)
+{
+    const char *dir = "/sys/bus/pci/devices";
+    unsigned int dom, bus, dev, fn;
+    struct dirent *de;
+    DIR *d;
+
+    c->bdf[0] = '\0';
+    if (want) {
+        snprintf(c->bdf, sizeof(c->bdf), "%s", want);
+    } else if ((d = opendir(dir))) {
+        while ((de = readdir(d))) {
+            char path[4096], cls[32];
+            ssize_t n;
+
+            if (de->d_name[0] == '.') {
+                continue;
+            }
+            snprintf(path, sizeof(path), "%s/%s/class", dir, de->d_name);
+            n = read_file(path, cls, sizeof(cls) - 1);
+            if (n > 0) {
+                cls[n] = '\0';
+                if (!strncmp(cls, "0x010802", 8)) {
+                    snprintf(c->bdf, sizeof(c->bdf), "%s", de->d_name);
+                    break;
+                }
+            }
+        }
+        closedir(d);
+    }
+    if (!c->bdf[0]) {
+        snprintf(why, whylen, "no NVMe controller (class 0x010802) in %s", dir);
+        return false;
+    }
+    if (sscanf(c->bdf, "%x:%x:%x.%x", &dom, &bus, &dev, &fn) != 4 ||
+        bus > 0xff || dev > 0x1f || fn > 7) {
+        snprintf(why, whylen, "cannot parse PCI address '%s' (want DDDD:BB:DD.F)", c->bdf);
+        return false;
+    }
+    /* A PCI device's StreamID is its requester ID */
+    c->sid = bus << 8 | dev << 3 | fn;
+    return true;
+}
+
+static bool write_sysfs(const char *path, const char *val)
+{
+    int fd = open(path, O_WRONLY);
+    bool ok;
+
+    if (fd < 0) {
+        return false;
+    }
+    ok = write(fd, val, strlen(val)) == (ssize_t)strlen(val);
+    close(fd);
+    return ok;
+}
+
+/*
+ * No driver may do DMA through the stream while its STE changes under it:
+ * keep every driver away (driver_override names no driver) and unbind the
+ * one it has, if any.
+ */
+static void keep_drivers_away(struct ctx *c)
+{
+    char path[4096];
+    struct stat st;
+
+    snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override", c->bdf);
+    write_sysfs(path, "smmuv3-hostile-guest");
+    snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", c->bdf);
+    if (!stat(path, &st)) {
+        snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver/unbind", c->bdf);
+        info("%s had a driver: %s", c->bdf,
+             write_sysfs(path, c->bdf) ? "unbound" : "unbind FAILED");
+    }
+}
+
+static volatile uint8_t *map_phys(int fd, uint64_t pa, uint64_t len)
+{
+    void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)pa);
+
+    return p == MAP_FAILED ? NULL : (volatile uint8_t *)p;
+}
+
+/* ------------------------------------------------------------------ */
+/* Queues                                                              */
+/* ------------------------------------------------------------------ */
+
+/* Queue pointers: index in [log2-1:0], wrap bit at [log2] */
+static uint32_t q_ptr_mask(unsigned int log2)
+{
+    return (2u << log2) - 1;
+}
+
+static uint32_t q_idx(uint32_t p, unsigned int log2)
+{
+    return p & ((1u << log2) - 1);
+}
+
+static uint32_t q_add(uint32_t p, unsigned int log2, uint32_t n)
+{
+    return (p + n) & q_ptr_mask(log2);
+}
+
+static volatile uint8_t *cmdq_slot(struct ctx *c, uint32_t p)
+{
+    return c->mem + c->cq_off + 16 * (uint64_t)q_idx(p, c->cq_log2);
+}
+
+enum cmdq_state { CMDQ_DONE, CMDQ_ERROR, CMDQ_TIMEOUT };
+
+struct cmdq_result {
+    enum cmdq_state state;
+    uint32_t cons;      /* CMDQ_CONS index and wrap */
+    uint32_t err;       /* CMDQ_CONS.ERR, valid in CMDQ_ERROR */
+};
+
+static bool cmdq_err_pending(struct ctx *c)
+{
+    return (reg_rd(c, SMMU_GERROR) ^ reg_rd(c, SMMU_GERRORN)) & GERROR_CMDQ_ERR;
+}
+
+/* Queue @n commands at PROD and publish them (the queue is empty: see cmdq_wait) */
+static void cmdq_issue(struct ctx *c, const uint64_t (*cmd)[2], unsigned int n)
+{
+    unsigned int i;
+
+    for (i = 0; i < n; i++) {
+        volatile uint8_t *e = cmdq_slot(c, q_add(c->cq_prod, c->cq_log2, i));
+
+        wr64(e, cmd[i][0]);
+        wr64(e + 8, cmd[i][1]);
+    }
+    c->cq_prod = q_add(c->cq_prod, c->cq_log2, n);
+    dsb();
+    reg_wr(c, SMMU_CMDQ_PROD, c->cq_prod);
+}
+
+/* Until CONS reaches PROD, or a command error, or the timeout */
+static void cmdq_wait(struct ctx *c, struct cmdq_result *r)
+{
+    uint64_t deadline = now_ms() + CMD_TIMEOUT_MS;
+
+    for (;;) {
+        bool err = cmdq_err_pending(c);
+        uint32_t cons = reg_rd(c, SMMU_CMDQ_CONS);
+        r->cons = cons & q_ptr_mask(c->cq_log2);
+        r->err = CMDQ_CONS_ERR(cons);
+        if (err) {
+            r->state = CMDQ_ERROR;
+            return;
+        }
+        if (r->cons == c->cq_prod) {
+            r->state = CMDQ_DONE;
+            return;
+        }
+        if (now_ms() > deadline) {
+            r->state = CMDQ_TIMEOUT;
+            return;
+        }
+        pause_us(100);
+    }
+}
+
+/*
+ * What Linux does after a command error: replace the failed command (at
+ * CONS) with a CMD_SYNC, then acknowledge CMDQ_ERR by making GERRORN's
+ * bit equal to GERROR's.  The SMMU then goes on from CONS; PROD is not
+ * written again.
+ */
+static void cmdq_skip_error(struct ctx *c, uint32_t cons)
+{
+    volatile uint8_t *e = cmdq_slot(c, cons);
+    uint32_t gerror, gerrorn;
+
+    wr64(e, CMD_SYNC);
+    wr64(e + 8, 0);
+    dsb();
+    gerror = reg_rd(c, SMMU_GERROR);
+    gerrorn = reg_rd(c, SMMU_GERRORN);
+    reg_wr(c, SMMU_GERRORN, gerrorn ^ ((gerror ^ gerrorn) & GERROR_CMDQ_ERR));
+}
+
+static const char *cerror_name(uint32_t err)
+{
+    switch (err) {
+    case 0: return "CERROR_NONE";
+    case 1: return "CERROR_ILL";
+    case 2: return "CERROR_ABT";
+    case 3: return "CERROR_ATC_INV_SYNC";
+    default: return "CERROR_?";
+    }
+}
+
+static void describe_cmdq(const struct cmdq_result *r, char *buf, size_t len)
+{
+    switch (r->state) {
+    case CMDQ_DONE:
+        snprintf(buf, len, "commands completed (CONS=PROD=0x%x)", r->cons);
+        break;
+    case CMDQ_ERROR:
+        snprintf(buf, len, "command error %s (ERR=%u) at CONS=0x%x",
+                 cerror_name(r->err), r->err, r->cons);
+        break;
+    default:
+        snprintf(buf, len, "no completion within %d ms (CONS=0x%x)",
+                 CMD_TIMEOUT_MS, r->cons);
+        break;
+    }
+}
+
+/* Run commands expecting no error; on an error, skip it so later cases can run */
+static bool cmdq_run(struct ctx *c, const uint64_t (*cmd)[2], unsigned int n,
+                     char *got, size_t gotlen)
+{
+    struct cmdq_result r;
+
+    cmdq_issue(c, cmd, n);
+    cmdq_wait(c, &r);
+    if (r.state == CMDQ_DONE) {
+        return true;
+    }
+    describe_cmdq(&r, got, gotlen);
+    if (r.state == CMDQ_ERROR) {
+        cmdq_skip_error(c, r.cons);
+        cmdq_wait(c, &r);
+    }
+    return false;
+}
+
+struct events {
+    unsigned int n, bad_ste, other;
+    char text[256];
+};
+
+/* Consume every record in the event queue */
+static void evtq_drain(struct ctx *c, struct events *ev)
+{
+    uint32_t prod = reg_rd(c, SMMU_EVENTQ_PROD);
+    uint32_t mask = q_ptr_mask(c->eq_log2);
+
+    dsb();
+    while ((c->eq_cons & mask) != (prod & mask)) {
+        volatile uint8_t *e = c->mem + c->eq_off +
+                              32 * (uint64_t)q_idx(c->eq_cons, c->eq_log2);
+        uint64_t dw0 = rd64(e);
+
+        ev->n++;
+        if (EVT_TYPE(dw0) == EVT_C_BAD_STE && EVT_SID(dw0) == c->sid) {
+            ev->bad_ste++;
+        } else {
+            ev->other++;
+        }
+        cat(ev->text, sizeof(ev->text), "%s%s(0x%02x) SID 0x%x",
+            ev->n > 1 ? ", " : "",
+            EVT_TYPE(dw0) == EVT_C_BAD_STE ? "C_BAD_STE" : "event",
+            EVT_TYPE(dw0), EVT_SID(dw0));
+        c->eq_cons = q_add(c->eq_cons, c->eq_log2, 1);
+    }
+    /* Acknowledge an overflow, if any, with the consumer's OVFLG */
+    reg_wr(c, SMMU_EVENTQ_CONS, c->eq_cons | (prod & Q_OVFLG));
+}
+
+/*
+ * The events since the last call.  When one is due, wait up to
+ * EVT_WAIT_MS for it; otherwise give the SMMU EVT_QUIET_MS to show an
+ * event that must not come.
+ */
+static void evtq_collect(struct ctx *c, bool due, struct events *ev)
+{
+    uint64_t deadline = now_ms() + (due ? EVT_WAIT_MS : EVT_QUIET_MS);
+
+    memset(ev, 0, sizeof(*ev));
+    do {
+        evtq_drain(c, ev);
+        if (due && ev->bad_ste) {
+            break;
+        }
+        pause_us(1000);
+    } while (now_ms() < deadline);
+    evtq_drain(c, ev);
+    if (!ev->n) {
+        snprintf(ev->text, sizeof(ev->text), "no event");
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Stream table entries                                                */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Write the device's STE: V=0 first, then the other double words, then
+ * double word 0 (the SMMU reads it again only on CFGI_STE).
+ */
+static void ste_write(struct ctx *c, const uint64_t ste[8])
+{
+    volatile uint8_t *e = c->mem + c->st_off + 64 * (uint64_t)c->sid;
+    int i;
+
+    wr64(e, 0);
+    dsb();
+    for (i = 1; i < 8; i++) {
+        wr64(e + 8 * i, ste[i]);
+    }
+    dsb();
+    wr64(e, ste[0]);
+    dsb();
+}
+
+static void ste_abort(uint64_t s[8])
+{
+    memset(s, 0, 64);
+    s[0] = STE0_V | STE0_CONFIG(CFG_ABORT);
+}
+
+static void ste_bypass(uint64_t s[8])
+{
+    memset(s, 0, 64);
+    s[0] = STE0_V | STE0_CONFIG(CFG_BYPASS);
+    s[1] = STE1_SHCFG_INCOMING;
+}
+
+/* Stage 1 with one CD at @ctxptr, as Linux writes it */
+static void ste_s1(uint64_t s[8], uint64_t ctxptr)
+{
+    memset(s, 0, 64);
+    s[0] = STE0_V | STE0_CONFIG(CFG_S1) | STE0_S1FMT(0) |
+           STE0_S1CTXPTR(ctxptr) | STE0_S1CDMAX(0);
+    s[1] = STE1_S1CIR(CACHE_WBRA) | STE1_S1COR(CACHE_WBRA) | STE1_S1CSH(SH_ISH);
+}
+
+/* A plausible stage 2: VMID 1, 39-bit IPA, 4 KiB granule, start level 1 */
+static void ste_s2(struct ctx *c, uint64_t s[8], unsigned int config)
+{
+    memset(s, 0, 64);
+    s[0] = STE0_V | STE0_CONFIG(config);
+    s[2] = STE2_S2VMID(1) |
+           STE2_VTCR(VTCR_T0SZ(25) | VTCR_SL0(1) | VTCR_IR0(CACHE_WBRA) |
+                     VTCR_OR0(CACHE_WBRA) | VTCR_SH0(SH_ISH) |
+                     VTCR_PS(c->oas_field)) |
+           STE2_S2AA64 | STE2_S2R;
+    s[3] = STE3_S2TTB(c->mem_pa + c->s2tt_off);
+    if (config == CFG_NESTED) {
+        s[0] |= STE0_S1CTXPTR(c->mem_pa + c->cd_off);
+        s[1] = STE1_S1CIR(CACHE_WBRA) | STE1_S1COR(CACHE_WBRA) | STE1_S1CSH(SH_ISH);
+    }
+}
+
+/*
+ * Install @ste with CFGI_STE + CMD_SYNC.  The commands must complete
+ * without error; then @want_bad says whether a C_BAD_STE for the stream
+ * is due (and no other event), or no event at all.  @got says what
+ * happened.
+ */
+static bool ste_try(struct ctx *c, const uint64_t ste[8], bool want_bad,
+                    char *got, size_t gotlen)
+{
+    const uint64_t cmd[2][2] = {
+        { CMD_CFGI_STE | CMD0_SID(c->sid), CMD1_LEAF },
+        { CMD_SYNC, 0 },
+    };
+    struct events ev;
+
+    got[0] = '\0';
+    ste_write(c, ste);
+    if (!cmdq_run(c, cmd, 2, got, gotlen)) {
+        return false;
+    }
+    evtq_collect(c, want_bad, &ev);
+    snprintf(got, gotlen, "%s", ev.text);
+    return want_bad ? ev.bad_ste >= 1 && !ev.other : ev.n == 0;
+}
+
+/* A case of STEs that are all ILLEGAL */
+static void case_illegal_stes(struct ctx *c, const char *name, unsigned int n,
+                              uint64_t (*stes)[8], const char *const *what)
+{
+    char seen[1024] = "", bad[1024] = "", got[256];
+    unsigned int i;
+
+    for (i = 0; i < n; i++) {
+        if (ste_try(c, stes[i], true, got, sizeof(got))) {
+            cat(seen, sizeof(seen), "%s%s: %s", i ? "; " : "", what[i], got);
+        } else {
+            cat(bad, sizeof(bad), "%s%s: expected C_BAD_STE for SID 0x%x "
+                "and no command error, got %s", bad[0] ? "; " : "", what[i],
+                c->sid, got);
+        }
+    }
+    if (bad[0]) {
+        report(name, false, "%s", bad);
+    } else {
+        report(name, true, "%s, command queue without error", seen);
+    }
+}
+
+/* A case of one legal STE: no event, no command error */
+static void case_legal_ste(struct ctx *c, const char *name, const uint64_t ste[8],
+                           const char *what)
+{
+    char got[256];
+
+    if (ste_try(c, ste, false, got, sizeof(got))) {
+        report(name, true, "%s: no event, command queue without error", what);
+    } else {
+        report(name, false, "%s: expected no event and no command error, got %s",
+               what, got);
+    }
+}
+
+/*
+ * An illegal command, followed by a CFGI_STE of an ILLEGAL STE and a
+ * CMD_SYNC.  Expected: CERROR_ILL with CONS at the illegal command, and
+ * nothing after it consumed (no C_BAD_STE yet); after the error is
+ * skipped (CMD_SYNC in its place, GERRORN acknowledged) the queue goes on:
+ * the CFGI_STE reports C_BAD_STE, CONS reaches PROD, no new error.
+ */
+static void case_illegal_cmd(struct ctx *c, const char *name, uint64_t dw0,
+                             uint64_t dw1, const char *what)
+{
+    const uint64_t cmd[3][2] = {
+        { dw0, dw1 },
+        { CMD_CFGI_STE | CMD0_SID(c->sid), CMD1_LEAF },
+        { CMD_SYNC, 0 },
+    };
+    uint64_t ste[8];
+    struct cmdq_result r;
+    struct events ev;
+    char got[256];
+    uint32_t at = c->cq_prod;
+
+    ste_s2(c, ste, CFG_S2);
+    ste_write(c, ste);
+    cmdq_issue(c, cmd, 3);
+    cmdq_wait(c, &r);
+    if (r.state != CMDQ_ERROR || r.err != CERROR_ILL || r.cons != at) {
+        describe_cmdq(&r, got, sizeof(got));
+        report(name, false, "%s: expected CERROR_ILL at CONS=0x%x, got %s",
+               what, at, got);
+        if (r.state == CMDQ_ERROR) {
+            cmdq_skip_error(c, r.cons);
+            cmdq_wait(c, &r);
+        }
+        return;
+    }
+    evtq_collect(c, false, &ev);
+    if (ev.n) {
+        report(name, false, "%s: CERROR_ILL at CONS=0x%x, but the commands "
+               "after it ran before the error was acknowledged: %s",
+               what, at, ev.text);
+        cmdq_skip_error(c, r.cons);
+        cmdq_wait(c, &r);
+        return;
+    }
+    cmdq_skip_error(c, r.cons);
+    cmdq_wait(c, &r);
+    if (r.state != CMDQ_DONE) {
+        describe_cmdq(&r, got, sizeof(got));
+        report(name, false, "%s: CERROR_ILL at CONS=0x%x; expected the queue "
+               "to go on after CMD_SYNC in its place and the GERRORN ack, got %s",
+               what, at, got);
+        return;
+    }
+    evtq_collect(c, true, &ev);
+    if (!ev.bad_ste || ev.other) {
+        report(name, false, "%s: CERROR_ILL at CONS=0x%x, queue resumed, but "
+               "expected C_BAD_STE SID 0x%x from the CFGI_STE after it, got %s",
+               what, at, c->sid, ev.text);
+        return;
+    }
+    report(name, true, "%s: CERROR_ILL at CONS=0x%x (the command), the "
+           "CFGI_STE after it not run until the ack; after CMD_SYNC in its "
+           "place and the GERRORN ack the queue went on (CONS=PROD=0x%x, "
+           "CFGI_STE -> %s)", what, at, r.cons, ev.text);
+}
+
+/* A CFGI over a range that covers the device, whose STE is ILLEGAL */
+static void case_cfgi_range(struct ctx *c, const char *name, uint64_t dw0,
+                            uint64_t dw1, const char *what)
+{
+    const uint64_t cmd[2][2] = { { dw0, dw1 }, { CMD_SYNC, 0 } };
+    uint64_t ste[8];
+    struct events ev;
+    char got[256] = "";
+
+    ste_s2(c, ste, CFG_S2);
+    ste_write(c, ste);
+    if (!cmdq_run(c, cmd, 2, got, sizeof(got))) {
+        report(name, false, "%s: expected no command error, got %s", what, got);
+        return;
+    }
+    evtq_collect(c, true, &ev);
+    if (!ev.bad_ste || ev.other) {
+        report(name, false, "%s: no command error, but expected C_BAD_STE for "
+               "SID 0x%x (its STE is ILLEGAL and in the range), got %s",
+               what, c->sid, ev.text);
+        return;
+    }
+    report(name, true, "%s: no command error; the STE of SID 0x%x was re-read: %s",
+           what, c->sid, ev.text);
+}
+
+/* ------------------------------------------------------------------ */
+/* Set up                                                              */
+/* ------------------------------------------------------------------ */
+
+static bool wait_reg(struct ctx *c, unsigned int off, uint32_t want)
+{
+    uint64_t deadline = now_ms() + 1000;
+
+    while (reg_rd(c, off) != want) {
+        if (now_ms() > deadline) {
+            return false;
+        }
+        pause_us(100);
+    }
+    return true;
+}
+
+static const unsigned int oas_bits[8] = { 32, 36, 40, 42, 44, 48, 52, 52 };
+
+static bool smmu_setup(struct ctx *c, char *why, size_t whylen)
+{
+    const uint64_t init[3][2] = {
+        { CMD_CFGI_STE_RANGE, CMD1_RANGE(31) },     /* CMD_CFGI_ALL */
+        { CMD_TLBI_NSNH_ALL, 0 },
+        { CMD_SYNC, 0 },
+    };
+    uint64_t off;
+    uint32_t gerror;
+    char got[256] = "";
+
+    c->idr0 = reg_rd(c, SMMU_IDR0);
+    c->idr1 = reg_rd(c, SMMU_IDR1);
+    c->idr3 = reg_rd(c, SMMU_IDR3);
+    c->idr5 = reg_rd(c, SMMU_IDR5);
+    c->oas_field = IDR5_OAS(c->idr5);
+    c->oas_bits = oas_bits[c->oas_field];
+    c->ssidsize = IDR1_SSIDSIZE(c->idr1);
+    info("IDR0=0x%08x IDR1=0x%08x IDR3=0x%08x IDR5=0x%08x: S1P=%d S2P=%d "
+         "SIDSIZE=%u SSIDSIZE=%u OAS=%u bits CMDQS=%u EVENTQS=%u",
+         c->idr0, c->idr1, c->idr3, c->idr5, !!(c->idr0 & IDR0_S1P),
+         !!(c->idr0 & IDR0_S2P), IDR1_SIDSIZE(c->idr1), c->ssidsize,
+         c->oas_bits, IDR1_CMDQS(c->idr1), IDR1_EVENTQS(c->idr1));
+
+    c->st_log2 = 8;
+    while (c->st_log2 < 32 && (c->sid >> c->st_log2)) {
+        c->st_log2++;
+    }
+    if (c->st_log2 > IDR1_SIDSIZE(c->idr1) || c->st_log2 > 16) {
+        snprintf(why, whylen, "StreamID 0x%x needs %u bits: SIDSIZE is %u",
+                 c->sid, c->st_log2, IDR1_SIDSIZE(c->idr1));
+        return false;
+    }
+    c->cq_log2 = CMDQ_LOG2 < IDR1_CMDQS(c->idr1) ? CMDQ_LOG2 : IDR1_CMDQS(c->idr1);
+    c->eq_log2 = EVTQ_LOG2 < IDR1_EVENTQS(c->idr1) ? EVTQ_LOG2 : IDR1_EVENTQS(c->idr1);
+
+    /* Each table and queue aligned to its size (at least 64 KiB apart) */
+    c->st_off = 0;
+    off = (64ULL << c->st_log2) > 0x10000 ? 64ULL << c->st_log2 : 0x10000;
+    c->cq_off = off;
+    c->eq_off = off + 0x10000;
+    c->cd_off = off + 0x20000;      /* one CD, V=0 */
+    c->s2tt_off = off + 0x21000;    /* an empty stage 2 table, for show */
+    c->map_len = off + 0x30000;
+    if (c->map_len > c->mem_len) {
+        snprintf(why, whylen, "spare RAM too small: %" PRIu64 " bytes, need %" PRIu64,
+                 c->mem_len, c->map_len);
+        return false;
+    }
+
+    /* Disable everything, then zero the tables (Device memory: one store each) */
+    reg_wr(c, SMMU_CR0, 0);
+    if (!wait_reg(c, SMMU_CR0ACK, 0)) {
+        snprintf(why, whylen, "CR0ACK did not become 0");
+        return false;
+    }
+    reg_wr(c, SMMU_IRQ_CTRL, 0);
+    if (!wait_reg(c, SMMU_IRQ_CTRLACK, 0)) {
+        snprintf(why, whylen, "IRQ_CTRLACK did not become 0");
+        return false;
+    }
+    for (off = 0; off < c->map_len; off += 8) {
+        wr64(c->mem + off, 0);
+    }
+    dsb();
+
+    /* Tables and queues non-cacheable: the CPU maps them as Device memory */
+    reg_wr(c, SMMU_CR1, 0);
+    reg_wr(c, SMMU_CR2, CR2_RECINVSID);
+    wr64(c->regs + SMMU_STRTAB_BASE, (c->mem_pa + c->st_off) & MASK(51, 6));
+    reg_wr(c, SMMU_STRTAB_BASE_CFG, STRTAB_BASE_CFG_LINEAR | c->st_log2);
+    wr64(c->regs + SMMU_CMDQ_BASE, ((c->mem_pa + c->cq_off) & MASK(51, 5)) | c->cq_log2);
+    reg_wr(c, SMMU_CMDQ_PROD, 0);
+    reg_wr(c, SMMU_CMDQ_CONS, 0);
+    wr64(c->regs + SMMU_EVENTQ_BASE, ((c->mem_pa + c->eq_off) & MASK(51, 5)) | c->eq_log2);
+    reg_wr(c, SMMU_EVENTQ_PROD, 0);
+    reg_wr(c, SMMU_EVENTQ_CONS, 0);
+    c->cq_prod = 0;
+    c->eq_cons = 0;
+
+    /* Any stale global error acknowledged */
+    gerror = reg_rd(c, SMMU_GERROR);
+    reg_wr(c, SMMU_GERRORN, gerror);
+
+    /* Command queue first: invalidate what the SMMU may hold from before */
+    reg_wr(c, SMMU_CR0, CR0_CMDQEN);
+    if (!wait_reg(c, SMMU_CR0ACK, CR0_CMDQEN)) {
+        snprintf(why, whylen, "CR0ACK did not follow CMDQEN");
+        return false;
+    }
+    if (!cmdq_run(c, init, 3, got, sizeof(got))) {
+        snprintf(why, whylen, "CFGI_ALL + TLBI_NSNH_ALL + CMD_SYNC: %s", got);
+        return false;
+    }
+    reg_wr(c, SMMU_CR0, CR0_CMDQEN | CR0_EVENTQEN);
+    if (!wait_reg(c, SMMU_CR0ACK, CR0_CMDQEN | CR0_EVENTQEN)) {
+        snprintf(why, whylen, "CR0ACK did not follow EVENTQEN");
+        return false;
+    }
+    reg_wr(c, SMMU_CR0, CR0_CMDQEN | CR0_EVENTQEN | CR0_SMMUEN);
+    if (!wait_reg(c, SMMU_CR0ACK, CR0_CMDQEN | CR0_EVENTQEN | CR0_SMMUEN)) {
+        snprintf(why, whylen, "CR0ACK did not follow SMMUEN");
+        return false;
+    }
+    info("SMMU enabled: stream table 0x%" PRIx64 " (linear, 2^%u STEs), "
+         "command queue 0x%" PRIx64 " (2^%u), event queue 0x%" PRIx64
+         " (2^%u), no interrupts (polled)", c->mem_pa + c->st_off, c->st_log2,
+         c->mem_pa + c->cq_off, c->cq_log2, c->mem_pa + c->eq_off, c->eq_log2);
+    return true;
+}
+
+static int setup_failed(const char *why)
+{
+    report("setup", false, "%s", why);
+    printf("E2E-HOSTILE-DONE %d %d\n", npass, nfail);
+    return 2;
+}
+
+int main(int argc, char **argv)
+{
+    struct ctx ctx = { 0 }, *c = &ctx;
+    uint64_t stes[4][8], ste[8], smmu_size = 0;
+    const char *what[4];
+    char node[4096], why[512], label[4][160];
+    unsigned int n;
+    int fd;
+
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
+        fprintf(stderr, "usage: %s [PCI-BDF]   (default: the first NVMe "
+                "controller)\n", argv[0]);
+        return 2;
+    }
+
+    if (!dt_find("/proc/device-tree", 2, 1, "arm,smmu-v3", &c->regs_pa,
+                 &smmu_size, node, sizeof(node), 0)) {
+        return setup_failed("no device tree node compatible with "
+                            "\"arm,smmu-v3\" in /proc/device-tree");
+    }
+    if (smmu_size < SMMU_MMIO_SIZE) {
+        return setup_failed("the SMMU's reg is smaller than its two 64 KiB pages");
+    }
+    if (!find_spare_ram(c, why, sizeof(why)) ||
+        !find_device(c, argc == 2 ? argv[1] : NULL, why, sizeof(why))) {
+        return setup_failed(why);
+    }
+    info("SMMU %s at 0x%" PRIx64 "; spare RAM 0x%" PRIx64 "-0x%" PRIx64
+         "; device %s, StreamID 0x%x", node, c->regs_pa, c->mem_pa,
+         c->mem_pa + c->mem_len - 1, c->bdf, c->sid);
+    keep_drivers_away(c);
+
+    fd = open("/dev/mem", O_RDWR | O_SYNC);
+    if (fd < 0) {
+        snprintf(why, sizeof(why), "open /dev/mem: %s", strerror(errno));
+        return setup_failed(why);
+    }
+    c->regs = map_phys(fd, c->regs_pa, SMMU_MMIO_SIZE);
+    if (!c->regs) {
+        snprintf(why, sizeof(why), "mmap of the SMMU registers: %s (is a "
+                 "driver holding them? boot with "
+                 "initcall_blacklist=arm_smmu_driver_init)", strerror(errno));
+        return setup_failed(why);
+    }
+    /* At most what the tables can need: 4 MiB of STEs and 192 KiB */
+    if (c->mem_len > (8ULL << 20)) {
+        c->mem_len = 8ULL << 20;
+    }
+    c->mem = map_phys(fd, c->mem_pa, c->mem_len);
+    if (!c->mem) {
+        snprintf(why, sizeof(why), "mmap of the spare RAM: %s", strerror(errno));
+        return setup_failed(why);
+    }
+    if (!smmu_setup(c, why, sizeof(why))) {
+        return setup_failed(why);
+    }
+
+    /* 1-3: Config values that enable stage 2, or are reserved */
+    ste_s2(c, stes[0], CFG_S2);
+    what[0] = "Config=0b110 (stage 2 only)";
+    case_illegal_stes(c, "ste-stage2", 1, stes, what);
+
+    ste_s2(c, stes[0], CFG_NESTED);
+    what[0] = "Config=0b111 (stage 1 and 2)";
+    case_illegal_stes(c, "ste-nested", 1, stes, what);
+
+    for (n = 0; n < 3; n++) {
+        memset(stes[n], 0, sizeof(stes[n]));
+        stes[n][0] = STE0_V | STE0_CONFIG(n + 1);
+        snprintf(label[n], sizeof(label[n]), "Config=0b%u%u%u (reserved)",
+                 (n + 1) >> 2 & 1, (n + 1) >> 1 & 1, (n + 1) & 1);
+        what[n] = label[n];
+    }
+    case_illegal_stes(c, "ste-reserved-config", 3, stes, what);
+
+    /*
+     * 4: stage 1 with a reserved S1Fmt, or a CD pointer the SMMU cannot
+     * address.  S1Fmt only matters when S1CDMax != 0 (it is IGNORED for a
+     * single CD), and S1CDMax must not exceed SSIDSIZE: with SSIDSIZE 0
+     * the reserved S1Fmt cannot be isolated, the STE is ILLEGAL anyway.
+     */
+    n = 0;
+    ste_s1(stes[n], c->mem_pa + c->cd_off);
+    stes[n][0] |= STE0_S1FMT(S1FMT_RESERVED) | STE0_S1CDMAX(1);
+    snprintf(label[n], sizeof(label[n]), "S1Fmt=0b11 S1CDMax=1%s",
+             c->ssidsize ? "" : " (beyond SSIDSIZE 0 too)");
+    what[n] = label[n];
+    n++;
+    if (c->ssidsize < 31) {
+        ste_s1(stes[n], c->mem_pa + c->cd_off);
+        stes[n][0] |= STE0_S1CDMAX(c->ssidsize + 1);
+        snprintf(label[n], sizeof(label[n]), "S1CDMax=%u > SSIDSIZE %u",
+                 c->ssidsize + 1, c->ssidsize);
+        what[n] = label[n];
+        n++;
+    }
+    if (c->oas_bits < 52) {
+        ste_s1(stes[n], BIT(c->oas_bits));
+        snprintf(label[n], sizeof(label[n]), "S1ContextPtr=0x%llx (OAS %u bits)",
+                 (unsigned long long)BIT(c->oas_bits), c->oas_bits);
+        what[n] = label[n];
+        n++;
+        ste_s1(stes[n], MASK(51, 6));
+        snprintf(label[n], sizeof(label[n]), "S1ContextPtr=0x%llx",
+                 (unsigned long long)MASK(51, 6));
+        what[n] = label[n];
+        n++;
+    }
+    case_illegal_stes(c, "ste-malformed-s1", n, stes, what);
+
+    /* S1Fmt is IGNORED when S1CDMax is 0: legal */
+    ste_s1(ste, c->mem_pa + c->cd_off);
+    ste[0] |= STE0_S1FMT(S1FMT_RESERVED);
+    case_legal_ste(c, "ste-s1fmt-ignored", ste,
+                   "S1Fmt=0b11 with S1CDMax=0 (IGNORED for a single CD)");
+
+    /* 5, 6: legal configurations */
+    ste_abort(ste);
+    case_legal_ste(c, "ste-abort", ste, "Config=0b000 (abort)");
+    ste_bypass(ste);
+    case_legal_ste(c, "ste-bypass", ste, "Config=0b100 (bypass)");
+    ste_s1(ste, c->mem_pa + c->cd_off);
+    snprintf(why, sizeof(why), "Config=0b101 S1Fmt=0 S1CDMax=0 S1ContextPtr=0x%"
+             PRIx64 " (one CD, V=0)", c->mem_pa + c->cd_off);
+    case_legal_ste(c, "ste-s1-valid", ste, why);
+
+    /* 7-9: commands for features the vSMMU does not have, or none at all */
+    case_illegal_cmd(c, "cmd-stage2-tlbi", CMD_TLBI_S2_IPA | CMD0_VMID(1),
+                     0x40000000, "CMD_TLBI_S2_IPA (0x2a)");
+    case_illegal_cmd(c, "cmd-unknown-opcode", CMD_UNDEFINED, 0,
+                     "opcode 0xff");
+    case_illegal_cmd(c, "cmd-el2-tlbi", CMD_TLBI_EL2_ALL, 0,
+                     "CMD_TLBI_EL2_ALL (0x20)");
+
+    /* 10: the widest configuration invalidations */
+    case_cfgi_range(c, "cfgi-all", CMD_CFGI_STE_RANGE, CMD1_RANGE(31),
+                    "CMD_CFGI_ALL (0x04, Range=31)");
+    snprintf(why, sizeof(why), "CMD_CFGI_STE_RANGE (0x04, SID=0x%x, Range=31)",
+             c->sid);
+    case_cfgi_range(c, "cfgi-ste-range", CMD_CFGI_STE_RANGE | CMD0_SID(c->sid),
+                    CMD1_RANGE(31), why);
+
+    /* After all that, the vSMMU still works */
+    ste_bypass(ste);
+    {
+        char got[256];
+        uint32_t cr0ack;
+
+        if (!ste_try(c, ste, false, got, sizeof(got))) {
+            report("alive", false, "expected CFGI_STE(bypass) + CMD_SYNC to "
+                   "complete with no event, got %s", got);
+        } else if ((cr0ack = reg_rd(c, SMMU_CR0ACK)) !=
+                   (CR0_CMDQEN | CR0_EVENTQEN | CR0_SMMUEN) || cmdq_err_pending(c)) {
+            report("alive", false, "commands complete, but CR0ACK=0x%x "
+                   "GERROR=0x%x GERRORN=0x%x", cr0ack, reg_rd(c, SMMU_GERROR),
+                   reg_rd(c, SMMU_GERRORN));
+        } else {
+            report("alive", true, "CFGI_STE(bypass) + CMD_SYNC completed "
+                   "(CONS=PROD=0x%x; CMDQ_CONS reads 0x%08x), no event, "
+                   "CR0ACK=0x%x, no global error pending", c->cq_prod,
+                   reg_rd(c, SMMU_CMDQ_CONS), cr0ack);
+        }
+    }
+
+    printf("E2E-HOSTILE-DONE %d %d\n", npass, nfail);
+    return nfail ? 1 : 0;
+}
