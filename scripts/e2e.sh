@@ -32,7 +32,7 @@ DISK_MIB=16
 # The cases of tools/smmuv3-hostile-guest, each of which must print PASS.
 HOSTILE_CASES="ste-stage2 ste-nested ste-reserved-config ste-malformed-s1
  ste-s1fmt-ignored ste-abort ste-bypass ste-s1-valid cmd-stage2-tlbi
- cmd-unknown-opcode cmd-el2-tlbi cfgi-all cfgi-ste-range alive"
+ cmd-unknown-opcode cmd-el2-tlbi cfgi-all cfgi-ste-range host-fault-event alive"
 # What the L2 VMM must have logged (-d guest_errors) about them.
 HOSTILE_LOGGED=("illegal STE for SID 0x[0-9a-f]*: Config enables stage 2"
     "illegal STE for SID 0x[0-9a-f]*: reserved Config value"
@@ -203,7 +203,7 @@ check() {
     hostile)
         # The guest's verdict on every case, then what the VMM logged about
         # the illegal STEs and commands, and that it outlived them.
-        local rc c line done_line want nste ncmd
+        local rc c line done_line want nste ncmd sid hostevt
         rc=$(sed -n 's/^E2E-L2-QEMU-EXIT //p' "$log")
         [ "$rc" = 0 ] || { echo "L2 QEMU exit '$rc', expected 0 after the hostile guest powered off"; return 1; }
         for c in $HOSTILE_CASES; do
@@ -223,9 +223,16 @@ check() {
             grep -q "^L2-VMM-LOG: .*$want" "$log" ||
                 { echo "the L2 VMM did not log '$want' (-d guest_errors)"; return 1; }
         done
+        # host-fault-event: the host's fault came through the VMM's vEVENTQ
+        # (trace smmuv3_accel_event), for the NVMe's StreamID.
+        sid=$(sed -n 's/^ *E2E-HOSTILE INFO .*, StreamID \(0x[0-9a-f]*\)$/\1/p' "$log" | head -n 1)
+        hostevt=$(grep -m1 -o "^L2-VMM-LOG: .*smmuv3_accel_event host event 0x[0-9a-f]* for SID ${sid:-none}\$" "$log" |
+                  sed 's/.*smmuv3_accel_event //')
+        [ -n "$sid" ] && [ -n "$hostevt" ] ||
+            { echo "the L2 VMM did not trace 'smmuv3_accel_event host event 0x.. for SID ${sid:-?}': the host's fault did not come through its vEVENTQ"; return 1; }
         nste=$(grep -c '^L2-VMM-LOG: .*illegal STE for SID' "$log")
         ncmd=$(grep -c '^L2-VMM-LOG: .*illegal command .* with accel=on' "$log")
-        echo "hostile guest: all $(echo "$HOSTILE_CASES" | wc -w) cases passed (C_BAD_STE for ILLEGAL STEs, CERROR_ILL and recovery for illegal commands, legal STEs quiet); the VMM logged $nste illegal STEs and $ncmd illegal commands and exited 0"
+        echo "hostile guest: all $(echo "$HOSTILE_CASES" | wc -w) cases passed (C_BAD_STE for ILLEGAL STEs, CERROR_ILL and recovery for illegal commands, legal STEs quiet, the host's fault for the NVMe's DMA in the guest's event queue); the VMM logged $nste illegal STEs and $ncmd illegal commands, forwarded the $hostevt, and exited 0"
         ;;
     accel-*)
         # The data checks, then what the accelerated SMMU did, from its

@@ -11,7 +11,10 @@
  * SMMU answers as the architecture (Arm IHI 0070) says: a C_BAD_STE event
  * record for an ILLEGAL STE, CERROR_ILL with CMDQ_CONS at the command for
  * an illegal command, a command queue that goes on once the error is
- * acknowledged, and legal configurations that raise nothing.
+ * acknowledged, and legal configurations that raise nothing.  Last, it
+ * makes the NVMe controller do DMA through a legal stage 1 that maps
+ * nothing, and expects the SMMU's F_TRANSLATION for it in the event queue
+ * (with accel=on the fault is the host SMMU's, passed on by the VMM).
  *
  * Each case prints one line:
  *   E2E-HOSTILE PASS <case>: <what was seen>
@@ -103,6 +106,24 @@
 #define STE2_S2AA64             BIT(51)
 #define STE2_S2R                BIT(58)
 #define STE3_S2TTB(a)           ((a) & MASK(51, 4))
+
+/* ---- Context descriptor (8 double words; Linux's CTXDESC_CD_*) ---- */
+#define CD0_T0SZ(n)             ((uint64_t)(n))
+#define CD0_TG0_4K              (0ULL << 6)
+#define CD0_IRGN0(c)            ((uint64_t)(c) << 8)
+#define CD0_ORGN0(c)            ((uint64_t)(c) << 10)
+#define CD0_SH0(s)              ((uint64_t)(s) << 12)
+#define CD0_EPD1                BIT(30)
+#define CD0_V                   BIT(31)
+#define CD0_IPS(n)              ((uint64_t)(n) << 32)
+#define CD0_AA64                BIT(41)
+#define CD0_R                   BIT(45)
+#define CD0_A                   BIT(46)
+#define CD0_ASET                BIT(47)
+#define CD0_ASID(a)             ((uint64_t)(a) << 48)
+#define CD1_TTB0(a)             ((a) & MASK(51, 4))
+/* Linux's io-pgtable MAIR: NC, WB RA/WA, Device-nGnRE, inner NC outer WB */
+#define CD3_MAIR_LINUX          0xf404ff44ULL
 /* VTCR fields as in STE dword 2 [50:32] */
 #define VTCR_T0SZ(n)            (n)
 #define VTCR_SL0(n)             ((n) << 6)
@@ -117,12 +138,16 @@
 #define CFG_S2                  0x6     /* 0b110: stage 2 translate */
 #define CFG_NESTED              0x7     /* 0b111: both stages */
 #define S1FMT_RESERVED          0x3
+#define CACHE_NC                0x0
 #define CACHE_WBRA              0x1
+#define SH_OSH                  0x2
 #define SH_ISH                  0x3
 
 /* ---- Commands (2 double words) ---- */
 #define CMD_CFGI_STE            0x03
 #define CMD_CFGI_STE_RANGE      0x04    /* CMD_CFGI_ALL is Range 31 */
+#define CMD_CFGI_CD             0x05
+#define CMD_TLBI_NH_ASID        0x11
 #define CMD_TLBI_NSNH_ALL       0x30
 #define CMD_TLBI_EL2_ALL        0x20
 #define CMD_TLBI_S2_IPA         0x2a
@@ -130,13 +155,42 @@
 #define CMD_UNDEFINED           0xff    /* no command has this opcode */
 #define CMD0_SID(s)             ((uint64_t)(s) << 32)
 #define CMD0_VMID(v)            ((uint64_t)(v) << 32)
+#define CMD0_ASID(a)            ((uint64_t)(a) << 48)
 #define CMD1_LEAF               BIT(0)
 #define CMD1_RANGE(r)           ((uint64_t)(r))
 
 /* ---- Event records (4 double words) ---- */
 #define EVT_TYPE(dw0)           ((unsigned int)((dw0) & 0xff))
 #define EVT_SID(dw0)            ((uint32_t)((dw0) >> 32))
+#define EVT_S2(dw1)             (((dw1) >> 39) & 1)
+#define EVT_RNW(dw1)            (((dw1) >> 35) & 1)
+#define EVT_CLASS(dw1)          ((unsigned int)((dw1) >> 40) & 3)
 #define EVT_C_BAD_STE           0x04
+#define EVT_C_BAD_CD            0x0a
+#define EVT_F_TRANSLATION       0x10
+#define EVT_RAW_KEPT            32      /* records whose double words are kept */
+
+/* ---- NVMe 1.4 controller registers (BAR0), for host-fault-event ---- */
+#define NVME_CAP_LO             0x00    /* TO in [31:24], 500 ms units */
+#define NVME_CAP_HI             0x04    /* DSTRD in CAP [35:32] */
+#define NVME_CC                 0x14
+#define NVME_CSTS               0x1c
+#define NVME_AQA                0x24
+#define NVME_ASQ                0x28
+#define NVME_ACQ                0x30
+#define NVME_SQ0TDBL            0x1000
+#define NVME_CC_EN              BIT(0)
+#define NVME_CC_IOSQES(n)       ((uint32_t)(n) << 16)
+#define NVME_CC_IOCQES(n)       ((uint32_t)(n) << 20)
+#define NVME_CSTS_RDY           BIT(0)
+#define NVME_CSTS_CFS           BIT(1)
+#define PCI_COMMAND_MEMORY      0x2
+#define PCI_COMMAND_MASTER      0x4
+/* Admin queues at IOVAs the (empty) stage 1 does not map */
+#define FAULT_ASQ_IOVA          0x10000000ULL
+#define FAULT_ACQ_IOVA          0x10001000ULL
+#define FAULT_ASID              1
+#define HOST_EVT_WAIT_MS        10000
 
 /* Queue sizes (log2 of entries) and where things go in the spare RAM */
 #define CMDQ_LOG2               8       /* 256 x 16 bytes */
@@ -155,6 +209,7 @@ struct ctx {
     uint32_t sid;
     unsigned int st_log2, cq_log2, eq_log2;
     uint64_t st_off, cq_off, eq_off, cd_off, s2tt_off;
+    uint64_t fcd_off, s1tt_off;     /* host-fault-event: valid CD, empty table */
     uint32_t cq_prod;   /* index and wrap bit, as last written */
     uint32_t eq_cons;   /* index and wrap bit, as last written */
 };
@@ -696,8 +751,19 @@ static bool cmdq_run(struct ctx *c, const uint64_t (*cmd)[2], unsigned int n,
 
 struct events {
     unsigned int n, bad_ste, other;
+    uint64_t raw[EVT_RAW_KEPT][4];      /* the first records, all 4 double words */
     char text[256];
 };
+
+static const char *evt_name(unsigned int type)
+{
+    switch (type) {
+    case EVT_C_BAD_STE: return "C_BAD_STE";
+    case EVT_C_BAD_CD: return "C_BAD_CD";
+    case EVT_F_TRANSLATION: return "F_TRANSLATION";
+    default: return "event";
+    }
+}
 
 /* Consume every record in the event queue */
 static void evtq_drain(struct ctx *c, struct events *ev)
@@ -711,6 +777,13 @@ static void evtq_drain(struct ctx *c, struct events *ev)
                               32 * (uint64_t)q_idx(c->eq_cons, c->eq_log2);
         uint64_t dw0 = rd64(e);
 
+        if (ev->n < EVT_RAW_KEPT) {
+            unsigned int i;
+
+            for (i = 0; i < 4; i++) {
+                ev->raw[ev->n][i] = rd64(e + 8 * i);
+            }
+        }
         ev->n++;
         if (EVT_TYPE(dw0) == EVT_C_BAD_STE && EVT_SID(dw0) == c->sid) {
             ev->bad_ste++;
@@ -718,8 +791,7 @@ static void evtq_drain(struct ctx *c, struct events *ev)
             ev->other++;
         }
         cat(ev->text, sizeof(ev->text), "%s%s(0x%02x) SID 0x%x",
-            ev->n > 1 ? ", " : "",
-            EVT_TYPE(dw0) == EVT_C_BAD_STE ? "C_BAD_STE" : "event",
+            ev->n > 1 ? ", " : "", evt_name(EVT_TYPE(dw0)),
             EVT_TYPE(dw0), EVT_SID(dw0));
         c->eq_cons = q_add(c->eq_cons, c->eq_log2, 1);
     }
@@ -967,6 +1039,335 @@ static void case_cfgi_range(struct ctx *c, const char *name, uint64_t dw0,
 }
 
 /* ------------------------------------------------------------------ */
+/* A fault of the host: DMA through a valid but empty stage 1          */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A CD as Linux writes it (arm_smmu_make_s1_cd()): AArch64, 4 KiB granule,
+ * 39-bit VA (T0SZ 25, so the walk starts at level 1), TTB1 disabled,
+ * Linux's MAIR, R/A/ASET.  The walk is non-cacheable, outer shareable:
+ * the CPU writes the table through Device memory, as Linux does for an
+ * SMMU that is not coherent.
+ */
+static void cd_write_valid(struct ctx *c, uint64_t cd_off, uint64_t ttb0)
+{
+    volatile uint8_t *e = c->mem + cd_off;
+    uint64_t cd[8] = { 0 };
+    int i;
+
+    cd[0] = CD0_T0SZ(25) | CD0_TG0_4K | CD0_IRGN0(CACHE_NC) |
+            CD0_ORGN0(CACHE_NC) | CD0_SH0(SH_OSH) | CD0_EPD1 | CD0_V |
+            CD0_IPS(c->oas_field) | CD0_AA64 | CD0_R | CD0_A | CD0_ASET |
+            CD0_ASID(FAULT_ASID);
+    cd[1] = CD1_TTB0(ttb0);
+    cd[3] = CD3_MAIR_LINUX;
+    wr64(e, 0);
+    dsb();
+    for (i = 1; i < 8; i++) {
+        wr64(e + 8 * i, cd[i]);
+    }
+    dsb();
+    wr64(e, cd[0]);
+    dsb();
+}
+
+/* The device's PCI command register, through sysfs (2 bytes at offset 4) */
+static bool pci_command_rd(struct ctx *c, uint16_t *v)
+{
+    char path[4096];
+    uint8_t b[2];
+    bool ok;
+    int fd;
+
+    snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", c->bdf);
+    fd = open(path, O_RDONLY);
+    if (fd < 0) {
+        return false;
+    }
+    ok = pread(fd, b, 2, 4) == 2;
+    close(fd);
+    *v = (uint16_t)(b[0] | b[1] << 8);
+    return ok;
+}
+
+static bool pci_command_wr(struct ctx *c, uint16_t v)
+{
+    const uint8_t b[2] = { v & 0xff, v >> 8 };
+    char path[4096];
+    bool ok;
+    int fd;
+
+    snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", c->bdf);
+    fd = open(path, O_WRONLY);
+    if (fd < 0) {
+        return false;
+    }
+    ok = pwrite(fd, b, 2, 4) == 2;
+    close(fd);
+    return ok;
+}
+
+static uint32_t nvme_rd(volatile uint8_t *bar, unsigned int off)
+{
+    return rd32(bar + off);
+}
+
+static void nvme_wr(volatile uint8_t *bar, unsigned int off, uint32_t v)
+{
+    wr32(bar + off, v);
+}
+
+/* 64-bit NVMe registers as two 32-bit halves, low first */
+static void nvme_wr64(volatile uint8_t *bar, unsigned int off, uint64_t v)
+{
+    nvme_wr(bar, off, (uint32_t)v);
+    nvme_wr(bar, off + 4, (uint32_t)(v >> 32));
+}
+
+static bool nvme_wait_rdy(volatile uint8_t *bar, uint32_t want, uint64_t ms)
+{
+    uint64_t deadline = now_ms() + ms;
+
+    while ((nvme_rd(bar, NVME_CSTS) & NVME_CSTS_RDY) != want) {
+        if (now_ms() > deadline) {
+            return false;
+        }
+        pause_us(1000);
+    }
+    return true;
+}
+
+/* What came to the event queue while the device did its DMA */
+struct host_faults {
+    bool found;
+    uint64_t rec[4];            /* the first F_TRANSLATION for the stream */
+    unsigned int nfault;        /* F_TRANSLATION for the stream in that page */
+    unsigned int others;        /* anything else */
+    uint64_t lo, hi;            /* their lowest and highest InputAddr */
+    struct events all;          /* every record, as text */
+};
+
+/*
+ * An access the SMMU splits into several (an emulated one may) raises
+ * one F_TRANSLATION per piece: every record for the stream with its
+ * InputAddr in the page of the admin submission queue is that fault.
+ */
+static void host_faults_take(struct ctx *c, struct host_faults *hf,
+                             const char *when)
+{
+    struct events ev;
+    unsigned int i;
+
+    memset(&ev, 0, sizeof(ev));
+    evtq_drain(c, &ev);
+    if (!ev.n) {
+        return;
+    }
+    for (i = 0; i < ev.n && i < EVT_RAW_KEPT; i++) {
+        const uint64_t *r = ev.raw[i];
+
+        if (EVT_TYPE(r[0]) != EVT_F_TRANSLATION || EVT_SID(r[0]) != c->sid ||
+            r[2] >> 12 != FAULT_ASQ_IOVA >> 12) {
+            hf->others++;
+            continue;
+        }
+        if (!hf->found) {
+            memcpy(hf->rec, r, sizeof(hf->rec));
+            hf->lo = hf->hi = r[2];
+            hf->found = true;
+        }
+        hf->lo = r[2] < hf->lo ? r[2] : hf->lo;
+        hf->hi = r[2] > hf->hi ? r[2] : hf->hi;
+        hf->nfault++;
+    }
+    hf->others += ev.n > EVT_RAW_KEPT ? ev.n - EVT_RAW_KEPT : 0;
+    cat(hf->all.text, sizeof(hf->all.text), "%s%s%s", hf->all.n ? ", " : "",
+        ev.text, when);
+    hf->all.n += ev.n;
+}
+
+/*
+ * The device does DMA while its STE is a legal stage 1 whose walk fails:
+ * the guest's own tables translate nothing.  With accel=on the host SMMU
+ * walks them and faults; the host kernel reports the event of the guest's
+ * stage 1 on the vIOMMU's vEVENTQ, with the guest's StreamID, and the
+ * vSMMU must put it in the guest's event queue: F_TRANSLATION (0x10) for
+ * the StreamID, InputAddr (double words 2-3) in the page the device read.
+ *
+ * The DMA: with no driver, enable the NVMe controller with its admin
+ * submission queue at an IOVA the stage 1 does not map, and ring the
+ * admin SQ doorbell: the controller reads the submission queue entry.
+ * The controller is left disabled (CC.EN=0) afterwards.
+ */
+static void case_host_fault(struct ctx *c, const char *name)
+{
+    const uint64_t cmd[4][2] = {
+        { CMD_CFGI_STE | CMD0_SID(c->sid), CMD1_LEAF },
+        { CMD_CFGI_CD | CMD0_SID(c->sid), CMD1_LEAF },     /* SSID 0 */
+        { CMD_TLBI_NH_ASID | CMD0_ASID(FAULT_ASID), 0 },
+        { CMD_SYNC, 0 },
+    };
+    char path[4096], got[512] = "", late[256] = "";
+    volatile uint8_t *bar = NULL;
+    uint64_t ste[8], off, bar_len = 0, deadline, to_ms;
+    uint32_t cap_lo, cap_hi, csts = 0, csts_after;
+    uint16_t pcicmd = 0;
+    struct host_faults hf;
+    struct events ev;
+    struct stat st;
+    bool cmd_changed = false;
+    const uint64_t *rec = hf.rec;
+    char cls[32] = "";
+    ssize_t n;
+    int fd = -1;
+
+    /* The DMA is NVMe's: any other device is left alone */
+    snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/class", c->bdf);
+    n = read_file(path, cls, sizeof(cls) - 1);
+    cls[n > 0 ? n : 0] = '\0';
+    cls[strcspn(cls, "\n")] = '\0';
+    if (strncmp(cls, "0x010802", 8) != 0) {
+        printf("E2E-HOSTILE SKIP %s: %s is not an NVMe controller (class "
+               "'%s'): the case makes an NVMe controller do DMA\n", name,
+               c->bdf, cls);
+        return;
+    }
+
+    /* 1. A valid CD over an empty level-1 table, the STE, the invalidations */
+    for (off = 0; off < 0x1000; off += 8) {
+        wr64(c->mem + c->s1tt_off + off, 0);
+    }
+    cd_write_valid(c, c->fcd_off, c->mem_pa + c->s1tt_off);
+    ste_s1(ste, c->mem_pa + c->fcd_off);
+    ste_write(c, ste);
+    if (!cmdq_run(c, cmd, 4, got, sizeof(got))) {
+        report(name, false, "CFGI_STE + CFGI_CD + TLBI_NH_ASID + CMD_SYNC for "
+               "the stage-1 STE: expected no command error, got %s", got);
+        return;
+    }
+    evtq_collect(c, false, &ev);
+    if (ev.n) {
+        report(name, false, "the stage-1 STE with a valid CD raised events "
+               "before any DMA: %s", ev.text);
+        return;
+    }
+
+    /* 2. The NVMe: Memory Space + Bus Master, BAR0 mapped */
+    if (!pci_command_rd(c, &pcicmd) ||
+        !pci_command_wr(c, pcicmd | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER)) {
+        report(name, false, "cannot read or write the PCI command register "
+               "of %s through sysfs: %s", c->bdf, strerror(errno));
+        return;
+    }
+    cmd_changed = true;
+    snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource0", c->bdf);
+    fd = open(path, O_RDWR | O_SYNC);
+    if (fd >= 0 && !fstat(fd, &st) && st.st_size >= 0x2000) {
+        void *p;
+
+        bar_len = (uint64_t)st.st_size;
+        p = mmap(NULL, bar_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        bar = p == MAP_FAILED ? NULL : (volatile uint8_t *)p;
+    }
+    if (!bar) {
+        report(name, false, "cannot map BAR0 of %s (%s, %" PRIu64 " bytes): %s",
+               c->bdf, path, bar_len, strerror(errno));
+        goto out;
+    }
+    cap_lo = nvme_rd(bar, NVME_CAP_LO);
+    cap_hi = nvme_rd(bar, NVME_CAP_HI);
+    to_ms = 500 * (uint64_t)((cap_lo >> 24) & 0xff);
+    to_ms = to_ms < 1000 ? 1000 : to_ms > 10000 ? 10000 : to_ms;
+    info("NVMe %s: CAP=0x%08x%08x (TO %" PRIu64 " ms, DSTRD %u), CC=0x%08x "
+         "CSTS=0x%08x, PCI command 0x%04x", c->bdf, cap_hi, cap_lo, to_ms,
+         cap_hi & 0xf, nvme_rd(bar, NVME_CC), nvme_rd(bar, NVME_CSTS), pcicmd);
+
+    /* 3. Disable, admin queues at unmapped IOVAs, enable, ring the doorbell */
+    nvme_wr(bar, NVME_CC, 0);
+    if (!nvme_wait_rdy(bar, 0, to_ms)) {
+        report(name, false, "the NVMe controller did not become ready=0 after "
+               "CC.EN=0 (CSTS=0x%08x)", nvme_rd(bar, NVME_CSTS));
+        goto out;
+    }
+    nvme_wr(bar, NVME_AQA, 0x000f000f);         /* 16 entries each */
+    nvme_wr64(bar, NVME_ASQ, FAULT_ASQ_IOVA);
+    nvme_wr64(bar, NVME_ACQ, FAULT_ACQ_IOVA);
+    nvme_wr(bar, NVME_CC, NVME_CC_EN | NVME_CC_IOSQES(6) | NVME_CC_IOCQES(4));
+    if (!nvme_wait_rdy(bar, NVME_CSTS_RDY, to_ms)) {
+        report(name, false, "the NVMe controller did not become ready after "
+               "CC.EN=1 (CSTS=0x%08x)", nvme_rd(bar, NVME_CSTS));
+        goto out;
+    }
+    dsb();
+    nvme_wr(bar, NVME_SQ0TDBL, 1);
+
+    /*
+     * 4. The host's fault, in the guest's event queue; once it is there,
+     * what follows within 500 ms.
+     */
+    memset(&hf, 0, sizeof(hf));
+    deadline = now_ms() + HOST_EVT_WAIT_MS;
+    do {
+        bool had = hf.found;
+
+        pause_us(2000);
+        host_faults_take(c, &hf, "");
+        if (!had && hf.found) {
+            deadline = now_ms() + 500;
+        }
+    } while (now_ms() < deadline);
+    csts = nvme_rd(bar, NVME_CSTS);
+
+    /* 5. Controller off again; anything late still counts */
+    nvme_wr(bar, NVME_CC, 0);
+    if (!nvme_wait_rdy(bar, 0, to_ms)) {
+        snprintf(late, sizeof(late), "; the controller did not become ready=0 "
+                 "after CC.EN=0 (CSTS=0x%08x)", nvme_rd(bar, NVME_CSTS));
+    }
+    csts_after = nvme_rd(bar, NVME_CSTS);
+    pause_us(EVT_QUIET_MS * 1000);
+    host_faults_take(c, &hf, " (after CC.EN=0)");
+
+    if (!hf.found) {
+        report(name, false, "DMA of the NVMe at IOVA 0x%llx through a valid, "
+               "empty stage 1: expected F_TRANSLATION (0x%02x) for SID 0x%x "
+               "with InputAddr in that page within %d ms, got %s (CSTS=0x%08x, "
+               "then 0x%08x)%s", FAULT_ASQ_IOVA, EVT_F_TRANSLATION, c->sid,
+               HOST_EVT_WAIT_MS, hf.all.n ? hf.all.text : "no event", csts,
+               csts_after, late);
+    } else if (EVT_S2(rec[1]) || hf.others || late[0]) {
+        report(name, false, "F_TRANSLATION SID 0x%x InputAddr 0x%" PRIx64
+               ", but expected S2=0 and no other event: S2=%u, %u other "
+               "events, all: %s%s", c->sid, rec[2], (unsigned int)EVT_S2(rec[1]),
+               hf.others, hf.all.text, late);
+    } else {
+        report(name, true, "the NVMe read its submission queue at IOVA 0x%llx "
+               "through a valid CD (ASID %u) over an empty table; the host's "
+               "event came to the guest's event queue: %s (0x%02x) SID 0x%x "
+               "InputAddr 0x%" PRIx64 " RnW=%u S2=%u CLASS=%u, record "
+               "0x%016" PRIx64 " 0x%016" PRIx64 " 0x%016" PRIx64 " 0x%016"
+               PRIx64 "; %u such records, InputAddr 0x%" PRIx64 "-0x%" PRIx64
+               ", no other event; controller CSTS=0x%08x (CFS %s), disabled "
+               "again", FAULT_ASQ_IOVA, FAULT_ASID, evt_name(EVT_TYPE(rec[0])),
+               EVT_TYPE(rec[0]), EVT_SID(rec[0]), rec[2],
+               (unsigned int)EVT_RNW(rec[1]), (unsigned int)EVT_S2(rec[1]),
+               EVT_CLASS(rec[1]), rec[0], rec[1], rec[2], rec[3], hf.nfault,
+               hf.lo, hf.hi, csts, csts & NVME_CSTS_CFS ? "set" : "clear");
+    }
+out:
+    if (bar) {
+        nvme_wr(bar, NVME_CC, 0);
+        munmap((void *)bar, bar_len);
+    }
+    if (fd >= 0) {
+        close(fd);
+    }
+    if (cmd_changed) {
+        pci_command_wr(c, pcicmd);
+    }
+}
+
+/* ------------------------------------------------------------------ */
 /* Set up                                                              */
 /* ------------------------------------------------------------------ */
 
@@ -1028,6 +1429,8 @@ static bool smmu_setup(struct ctx *c, char *why, size_t whylen)
     c->eq_off = off + 0x10000;
     c->cd_off = off + 0x20000;      /* one CD, V=0 */
     c->s2tt_off = off + 0x21000;    /* an empty stage 2 table, for show */
+    c->fcd_off = off + 0x22000;     /* a valid CD (host-fault-event) */
+    c->s1tt_off = off + 0x23000;    /* its empty level-1 table */
     c->map_len = off + 0x30000;
     if (c->map_len > c->mem_len) {
         snprintf(why, whylen, "spare RAM too small: %" PRIu64 " bytes, need %" PRIu64,
@@ -1245,6 +1648,13 @@ int main(int argc, char **argv)
              c->sid);
     case_cfgi_range(c, "cfgi-ste-range", CMD_CFGI_STE_RANGE | CMD0_SID(c->sid),
                     CMD1_RANGE(31), why);
+
+    /*
+     * 11: the device does DMA through a legal stage 1 that translates
+     * nothing; the host's fault must reach the guest's event queue.  Last
+     * before "alive", so that its DMA cannot disturb the other cases.
+     */
+    case_host_fault(c, "host-fault-event");
 
     /* After all that, the vSMMU still works */
     ste_bypass(ste);
