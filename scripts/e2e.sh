@@ -60,8 +60,9 @@ prepare() {
     L0=$("$here/l0-qemu.sh" | tail -n 1) || die "building L0 QEMU failed"
     IMAGE=$("$here/testbed/kernel.sh" | tail -n 1) || die "building the kernel failed"
     L2QEMU=$("$here/testbed/cross-qemu.sh" | tail -n 1) || die "cross-building QEMU failed"
-    PROBE=$("$here/testbed/probe.sh" | tail -n 1) || die "cross-building the probe failed"
-    HOSTILE=$("$here/testbed/hostile.sh" | tail -n 1) ||
+    PROBE=$("$here/testbed/tool.sh" smmuv3-accel-probe | tail -n 1) ||
+        die "cross-building the probe failed"
+    HOSTILE=$("$here/testbed/tool.sh" smmuv3-hostile-guest | tail -n 1) ||
         die "cross-building the hostile guest failed"
     EFI=/usr/share/qemu-efi-aarch64/QEMU_EFI.fd
     [ -f "$EFI" ] || die "$EFI missing (package qemu-efi-aarch64)"
