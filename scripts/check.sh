@@ -89,7 +89,7 @@ e2e_tests() {
         PASS\ *) passed=$((passed + 1)) ;;
         FAIL\ *) failed=$((failed + 1)); name=${line#FAIL }; failures+=("e2e/${name%% *}") ;;
         esac
-    done < <("$here/e2e.sh" 2>&1 | tee "$LOGS/e2e.log" | grep -E '^(PASS|FAIL) ')
+    done < <("$here/e2e.sh" 2>&1 | tee "$LOGS/e2e.log" | grep --line-buffered -E '^(PASS|FAIL|e2e: ) ?')
     if ! grep -qE '^(PASS|FAIL) ' "$LOGS/e2e.log"; then
         failed=$((failed + 1)); failures+=(e2e)
         echo "FAIL e2e (no scenario ran; log logs/check/e2e.log)"

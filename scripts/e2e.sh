@@ -54,15 +54,53 @@ series_has_accel() {
     grep -q 'DEFINE_PROP.*"accel"' "$BUILD/check/qemu/hw/arm/"smmuv3*.c 2>/dev/null
 }
 
+# progress MESSAGE: a line for the user on stdout (make demo and make check
+# show it as it comes), while the builds' own output goes to stderr.
+progress() { echo "e2e: $*" >&3; }
+exec 3>&1
+
+# step WHAT COLD CMD...: run one preparation step, whose result is the last
+# line of CMD's stdout (printed).  Tells what it builds, how long it took
+# the last time it was measured cold (COLD), and every minute that it is
+# still at it, so that a cold machine is not a silent wait.
+step() {
+    local what=$1 cold=$2 t0 hb rc result
+    shift 2
+    t0=$(date +%s)
+    progress "$what (cached: seconds; cold: $cold)"
+    ( s=""
+      trap 'kill $s 2>/dev/null; exit 0' TERM
+      while :; do
+          sleep 60 & s=$!
+          wait $s
+          progress "  ... $what: $(( ($(date +%s) - t0) / 60 )) min so far"
+      done ) >/dev/null &
+    hb=$!
+    result=$("$@" | tail -n 1)
+    rc=${PIPESTATUS[0]}
+    kill "$hb" 2>/dev/null
+    wait "$hb" 2>/dev/null
+    [ "$rc" = 0 ] || return "$rc"
+    progress "  done: $what ($(( $(date +%s) - t0 )) s)"
+    echo "$result"
+}
+
 prepare() {
     mkdir -p "$LOGS"
-    "$here/deps.sh" testbed >&2 || die "installing the testbed's packages failed"
-    L0=$("$here/l0-qemu.sh" | tail -n 1) || die "building L0 QEMU failed"
-    IMAGE=$("$here/testbed/kernel.sh" | tail -n 1) || die "building the kernel failed"
-    L2QEMU=$("$here/testbed/cross-qemu.sh" | tail -n 1) || die "cross-building QEMU failed"
-    PROBE=$("$here/testbed/tool.sh" smmuv3-accel-probe | tail -n 1) ||
+    step "Debian packages for the testbed" "about 2 min" \
+        "$here/deps.sh" testbed >&2 || die "installing the testbed's packages failed"
+    L0=$(step "L0 QEMU: fetch the base, apply the series, build for x86_64" \
+              "about 5 min" "$here/l0-qemu.sh") || die "building L0 QEMU failed"
+    IMAGE=$(step "the arm64 Linux kernel (L1 host and L2 guest)" "about 8 min" \
+                 "$here/testbed/kernel.sh") || die "building the kernel failed"
+    L2QEMU=$(step "the arm64 static QEMU that L1 runs (sysroot, cross build)" \
+                  "about 4 min" "$here/testbed/cross-qemu.sh") ||
+        die "cross-building QEMU failed"
+    PROBE=$(step "the probe, tools/smmuv3-accel-probe (arm64)" "seconds" \
+                 "$here/testbed/tool.sh" smmuv3-accel-probe) ||
         die "cross-building the probe failed"
-    HOSTILE=$("$here/testbed/tool.sh" smmuv3-hostile-guest | tail -n 1) ||
+    HOSTILE=$(step "the hostile guest, tools/smmuv3-hostile-guest (arm64)" "seconds" \
+                   "$here/testbed/tool.sh" smmuv3-hostile-guest) ||
         die "cross-building the hostile guest failed"
     EFI=/usr/share/qemu-efi-aarch64/QEMU_EFI.fd
     [ -f "$EFI" ] || die "$EFI missing (package qemu-efi-aarch64)"
