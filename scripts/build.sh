@@ -38,7 +38,9 @@ fi
 out=$(ninja -C "$bld" build.ninja 2>&1) || { echo "$out" >&2; exit 1; }
 
 # The targets the tests need; everything else of the default build is skipped.
+# BUILD_ONLY_QEMU=1: qemu-system-aarch64 alone (the testbed's L0).
 targets=(qemu-system-aarch64 ${BUILD_TARGETS:-})
+[ -n "${BUILD_ONLY_QEMU:-}" ] ||
 for t in tests/qtest/bios-tables-test tests/qtest/qom-test \
          tests/qtest/device-introspect-test tests/qtest/test-hmp \
          tests/qtest/arm-smmuv3-test tests/unit/test-smmuv3-accel \
@@ -49,7 +51,7 @@ for t in tests/qtest/bios-tables-test tests/qtest/qom-test \
     fi
 done
 set +e
-ninja -C "$bld" "${targets[@]}" | grep -v '^\['
+ninja -C "$bld" ${BUILD_JOBS:+-j "$BUILD_JOBS"} "${targets[@]}" | grep -v '^\['
 rc=${PIPESTATUS[0]}
 set -e
 [ "$rc" = 0 ] || { echo "build: ninja failed in $bld" >&2; exit "$rc"; }

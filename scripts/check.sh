@@ -50,7 +50,8 @@ series_tests() {
 
     rm -rf "$CSRC"
     run series/apply env FORCE=1 "$here/apply.sh" "$CSRC" || return 1
-    # l0-qemu.sh (e2e) reuses this tree as long as patches/ is unchanged.
+    # series-qemu.sh (QEMU tests; l0-qemu.sh starts from it) reuses this
+    # tree as long as patches/ is unchanged.
     series_hash > "$CSRC/.series-hash"
     echo "/.series-hash" >> "$CSRC/.git/info/exclude"
     run series/debian-quilt "$here/check-quilt.sh"
@@ -73,7 +74,7 @@ series_tests() {
 
 qemu_tests() {
     # The series as it is in patches/, built (a no-op after the series group).
-    run qemu/build "$here/l0-qemu.sh" || return 1
+    run qemu/build "$here/series-qemu.sh" || return 1
     local t
     for t in $QEMU_TESTS; do
         run "qemu/${t#qtest-aarch64/}" "$here/qemu-test.sh" "$CBLD" "$t"
@@ -89,7 +90,7 @@ e2e_tests() {
         PASS\ *) passed=$((passed + 1)) ;;
         FAIL\ *) failed=$((failed + 1)); name=${line#FAIL }; failures+=("e2e/${name%% *}") ;;
         esac
-    done < <("$here/e2e.sh" 2>&1 | tee "$LOGS/e2e.log" | grep --line-buffered -E '^(PASS|FAIL|e2e: ) ?')
+    done < <("$here/e2e.sh" 2>&1 | tee "$LOGS/e2e.log" | grep --line-buffered -E '^(PASS |FAIL |e2e: )')
     if ! grep -qE '^(PASS|FAIL) ' "$LOGS/e2e.log"; then
         failed=$((failed + 1)); failures+=(e2e)
         echo "FAIL e2e (no scenario ran; log logs/check/e2e.log)"

@@ -21,7 +21,8 @@ verbose=0
 ALL="host-probe host-probe-nofwb passthrough passthrough-uefi
  passthrough-corrupt-image emulated-smmu-refuses-vfio
  accel-strict accel-lazy accel-passthrough accel-hostile-guest
- accel-host-lacks-ril"
+ accel-host-lacks-ril accel-device-before-vsmmu accel-devicetree-refused
+ accel-no-its-refused accel-two-vsmmus-one-host"
 scenarios=${*:-$ALL}
 LOGS=$TOP/logs/e2e
 L0_TIMEOUT=${E2E_L0_TIMEOUT:-240}
@@ -51,7 +52,7 @@ pattern() { # TAG LINES
 
 # Whether the series has the accelerated SMMUv3 yet (arm-smmuv3 "accel").
 series_has_accel() {
-    grep -q 'DEFINE_PROP.*"accel"' "$BUILD/check/qemu/hw/arm/"smmuv3*.c 2>/dev/null
+    "$L0" -device arm-smmuv3,help 2>/dev/null | grep -q '^ *accel='
 }
 
 # progress MESSAGE: a line for the user on stdout (make demo and make check
@@ -93,8 +94,10 @@ prepare() {
               "about 5 min" "$here/l0-qemu.sh") || die "building L0 QEMU failed"
     IMAGE=$(step "the arm64 Linux kernel (L1 host and L2 guest)" "about 8 min" \
                  "$here/testbed/kernel.sh") || die "building the kernel failed"
-    L2QEMU=$(step "the arm64 static QEMU that L1 runs (sysroot, cross build)" \
-                  "about 4 min" "$here/testbed/cross-qemu.sh") ||
+    # E2E_L2QEMU: another arm64 build to run in L1 (an older series, to
+    # show what a fix changed)
+    L2QEMU=${E2E_L2QEMU:-$(step "the arm64 static QEMU that L1 runs (sysroot, cross build)" \
+                  "about 4 min" "$here/testbed/cross-qemu.sh")} ||
         die "cross-building QEMU failed"
     PROBE=$(step "the probe, tools/smmuv3-accel-probe (arm64)" "seconds" \
                  "$here/testbed/tool.sh" smmuv3-accel-probe) ||
@@ -128,6 +131,7 @@ prepare() {
 # QEMU arguments, and what counts as success (EXPECT).
 scenario_def() {
     L0_SMMU="stage=nested,s2fwb=on"
+    L0_NVME=1
     L2FW=dt
     L2_ARGS=""
     L2_APPEND=""
@@ -168,22 +172,59 @@ scenario_def() {
         esac ;;
     accel-hostile-guest)
         # The guest programs the vSMMU itself (testbed/l2-init.sh runs
-        # tools/smmuv3-hostile-guest): Linux's SMMU driver never registers,
-        # and the top 64 MiB of its 512 MiB are not System RAM, for the
-        # tables that /dev/mem maps.  Device tree: the SMMU's base is in
-        # /proc/device-tree.
+        # tools/smmuv3-hostile-guest): Linux's SMMU driver never registers.
+        # UEFI and ACPI, as accel=on needs for the device's MSIs: the
+        # SMMU's base is in the IORT, and the tables that /dev/mem maps go
+        # to a memory DIMM that the guest kernel (no memory hotplug) does
+        # not use.
+        NEEDS=accel
+        L2FW=uefi
+        EXPECT=hostile
+        L2_ARGS="-m 512M,slots=1,maxmem=1G -object memory-backend-ram,id=spare,size=64M -device pc-dimm,memdev=spare,addr=0x80000000 -device arm-smmuv3,primary-bus=pcie.0,accel=on -trace smmuv3_accel_* -d guest_errors -D /tmp/l2-qemu.log"
+        L2_APPEND="e2e.hostile=1 e2e.spare_ram=0x80000000:0x4000000 initcall_blacklist=arm_smmu_driver_init" ;;
+    accel-host-lacks-ril)
+        # ril=on on a host SMMU without range invalidation: QEMU must
+        # refuse the device and say how to fix it.
+        NEEDS=accel
+        L2FW=uefi
+        L0_SMMU="$L0_SMMU,ril=off"
+        L2_ARGS="-device arm-smmuv3,primary-bus=pcie.0,accel=on,ril=on"
+        REFUSAL="lacks range invalidation (IDR3.RIL)"
+        EXPECT=qemu-refuses ;;
+    accel-device-before-vsmmu)
+        # The vfio-pci device created before the vSMMU would never be
+        # attached to it: the guest's IOVAs would reach L1's stage 2 as
+        # addresses of guest memory.
+        NEEDS=accel
+        L2FW=uefi
+        L2_ARGS="@HOSTDEV@ -device arm-smmuv3,primary-bus=pcie.0,accel=on"
+        REFUSAL="is behind it but not managed by it: it was created before the vSMMU"
+        EXPECT=qemu-refuses ;;
+    accel-devicetree-refused)
+        # A guest booted with a device tree has no IORT, so no RMR for the
+        # host's MSI window: the device's MSIs would be lost.
         NEEDS=accel
         L2FW=dt
-        EXPECT=hostile
-        L2_ARGS="-device arm-smmuv3,primary-bus=pcie.0,accel=on -trace smmuv3_accel_* -d guest_errors -D /tmp/l2-qemu.log"
-        L2_APPEND="e2e.hostile=1 initcall_blacklist=arm_smmu_driver_init mem=448M" ;;
-    accel-host-lacks-ril)
-        # The default ril=on on a host SMMU without range invalidation:
-        # QEMU must refuse the device and say how to fix it.
-        NEEDS=accel
-        L0_SMMU="$L0_SMMU,ril=off"
         L2_ARGS="-device arm-smmuv3,primary-bus=pcie.0,accel=on"
-        REFUSAL="lacks range invalidation (IDR3.RIL)"
+        REFUSAL="a guest booted with a device tree is not told of the host's MSI window"
+        EXPECT=qemu-refuses ;;
+    accel-no-its-refused)
+        # Without an ITS there is no KVM route for the MSIs, and QEMU's
+        # own MSI delivery would write to the guest's IOVA.
+        NEEDS=accel
+        L2FW=uefi
+        L2_ARGS="-M virt,its=off -device arm-smmuv3,primary-bus=pcie.0,accel=on"
+        REFUSAL="its MSIs need a KVM route to a GICv3 ITS"
+        EXPECT=qemu-refuses ;;
+    accel-two-vsmmus-one-host)
+        # Two NVMe controllers behind L0's one SMMU, one behind each of
+        # two vSMMUs of L2 (pcie.0 and a pxb-pcie): their vIOMMUs would
+        # share the host's VMID.
+        NEEDS=accel
+        L0_NVME=2
+        L2FW=uefi
+        L2_ARGS="-device pxb-pcie,id=pxb1,bus_nr=0x80,bus=pcie.0 -device pcie-root-port,id=rp1,chassis=1,bus=pxb1 -device arm-smmuv3,primary-bus=pcie.0,id=smmu0,accel=on -device arm-smmuv3,primary-bus=pxb1,id=smmu1,accel=on @HOSTDEV@,bus=pcie.0 @HOSTDEV2@,bus=rp1"
+        REFUSAL="is behind the same host SMMUv3 as the host devices of arm-smmuv3,id=smmu0,accel=on"
         EXPECT=qemu-refuses ;;
     *) return 1 ;;
     esac
@@ -355,6 +396,11 @@ run_scenario() {
         -device "arm-smmuv3,primary-bus=pcie.0,$L0_SMMU"
         -drive if=none,id=disk0,file="$d/disk.img",format=raw
         -device nvme,drive=disk0,serial=e2e0)
+    if [ "$L0_NVME" -ge 2 ]; then
+        make_disk "$d/disk1.img"
+        cmd+=(-drive if=none,id=disk1,file="$d/disk1.img",format=raw
+              -device nvme,drive=disk1,serial=e2e1)
+    fi
     printf '%q ' "${cmd[@]}" > "$d/command"
     t0=$(date +%s)
     if [ $verbose = 1 ]; then

@@ -17,22 +17,27 @@ scenario=$(param e2e.scenario)
 say "kernel $(uname -r); scenario $scenario"
 dmesg | grep -iE 'arm-smmu-v3.*(features|option|stage|nest|ias|oas)|kvm \[' | head -n 12 | sed 's/^/L1: dmesg: /'
 
-bdf=
+# Every NVMe controller goes to vfio-pci; the first is the one the probe
+# and most scenarios use.
+bdfs=
 for d in /sys/bus/pci/devices/*; do
-    [ "$(cat "$d/class")" = 0x010802 ] && { bdf=${d##*/}; break; }
+    [ "$(cat "$d/class")" = 0x010802 ] && bdfs="$bdfs ${d##*/}"
 done
+bdfs=${bdfs# }
+bdf=${bdfs%% *}
 [ -n "$bdf" ] || { say "no NVMe controller found"; echo "E2E-L1-ERROR no-nvme"; finish; }
-say "NVMe controller $bdf, iommu group $(readlink /sys/bus/pci/devices/$bdf/iommu_group | sed 's|.*/||')"
-
-# Give the device to vfio-pci.
-sysdev=/sys/bus/pci/devices/$bdf
-[ -e "$sysdev/driver" ] && echo "$bdf" > "$sysdev/driver/unbind"
-echo vfio-pci > "$sysdev/driver_override"
-echo "$bdf" > /sys/bus/pci/drivers_probe
-drv=$(readlink "$sysdev/driver" | sed 's|.*/||')
-cdev=$(ls "$sysdev/vfio-dev" 2>/dev/null | head -n 1)
-say "driver $drv, vfio cdev /dev/vfio/devices/$cdev, /dev/iommu $(test -c /dev/iommu && echo present || echo MISSING), /dev/kvm $(test -c /dev/kvm && echo present || echo MISSING)"
-[ "$drv" = vfio-pci ] && [ -n "$cdev" ] || { echo "E2E-L1-ERROR vfio-bind"; finish; }
+for b in $bdfs; do
+    say "NVMe controller $b, iommu group $(readlink /sys/bus/pci/devices/$b/iommu_group | sed 's|.*/||')"
+    # Give the device to vfio-pci.
+    sysdev=/sys/bus/pci/devices/$b
+    [ -e "$sysdev/driver" ] && echo "$b" > "$sysdev/driver/unbind"
+    echo vfio-pci > "$sysdev/driver_override"
+    echo "$b" > /sys/bus/pci/drivers_probe
+    drv=$(readlink "$sysdev/driver" | sed 's|.*/||')
+    cdev=$(ls "$sysdev/vfio-dev" 2>/dev/null | head -n 1)
+    say "$b: driver $drv, vfio cdev /dev/vfio/devices/$cdev, /dev/iommu $(test -c /dev/iommu && echo present || echo MISSING), /dev/kvm $(test -c /dev/kvm && echo present || echo MISSING)"
+    [ "$drv" = vfio-pci ] && [ -n "$cdev" ] || { echo "E2E-L1-ERROR vfio-bind"; finish; }
+done
 
 case "$scenario" in
 host-probe*)
@@ -45,7 +50,7 @@ esac
 # An L2 guest on our QEMU.  /l2/args.d/<scenario> holds the scenario's QEMU
 # arguments (written by e2e.sh), e2e.l2append its kernel parameters, with
 # commas for spaces.  The scenario's arguments (a vIOMMU) come before the
-# vfio-pci device: QEMU 10.2.2 puts a PCI device behind an IOMMU only if the
+# vfio-pci device: QEMU puts a PCI device behind an IOMMU only if the
 # IOMMU was created first.
 l2fw=$(param e2e.l2fw)
 fw="-kernel /l2/Image -initrd /l2/initrd.gz"
@@ -55,8 +60,15 @@ fw="-kernel /l2/Image -initrd /l2/initrd.gz"
 # ends the VMM.
 noreboot=-no-reboot
 param e2e.l2append | grep -q 'e2e.reboot=1' && noreboot=
+# @HOSTDEV@ and @HOSTDEV2@ in them stand for the vfio-pci devices of the
+# first and second NVMe controller; without @HOSTDEV@ the first comes last.
+hostdev() { echo "-device vfio-pci,host=$1,iommufd=iommufd0,id=$2"; }
+args=$(cat "/l2/args.d/$scenario")
+case "$args" in *@HOSTDEV@*) ;; *) args="$args @HOSTDEV@" ;; esac
+second=$(echo "$bdfs" | cut -d' ' -f2 -s)
+args=$(echo "$args" | sed "s|@HOSTDEV@|$(hostdev "$bdf" nvme0)|; s|@HOSTDEV2@|$(hostdev "$second" nvme1)|")
 set -f   # the arguments may hold globs for QEMU (-trace name_*)
-set -- $(cat "/l2/args.d/$scenario")
+set -- $args
 set +f
 say "starting L2: qemu-system-aarch64 -M virt -accel kvm $fw $*"
 {
@@ -64,8 +76,7 @@ say "starting L2: qemu-system-aarch64 -M virt -accel kvm $fw $*"
         -M virt,gic-version=3 -cpu host -accel kvm -m 512M -smp 1 \
         -nographic -nic none $noreboot \
         $fw -append "console=ttyAMA0 panic=-1 $(param e2e.l2append | tr , " ")" \
-        -object iommufd,id=iommufd0 "$@" \
-        -device vfio-pci,host="$bdf",iommufd=iommufd0,id=nvme0 2>&1
+        -object iommufd,id=iommufd0 "$@" 2>&1
     echo $? > /tmp/l2rc
 } | sed 's/^/  /'
 echo "E2E-L2-QEMU-EXIT $(cat /tmp/l2rc)"

@@ -26,7 +26,8 @@ dmesg | grep -iE 'arm-smmu-v3|iommu' | head -n 20 | sed 's/^/L2: dmesg: /'
 # the tables in RAM left out with mem=) and checks how the SMMU answers
 # illegal STEs and commands.
 if [ "$(param e2e.hostile)" = 1 ]; then
-    /bin/smmuv3-hostile-guest
+    spare=$(param e2e.spare_ram)
+    /bin/smmuv3-hostile-guest ${spare:+--spare-ram=$spare}
     rc=$?
     say "smmuv3-hostile-guest exited with $rc"
     if [ $rc = 0 ]; then done_ ok; else done_ fail; fi

@@ -1499,6 +1499,55 @@ static bool smmu_setup(struct ctx *c, char *why, size_t whylen)
     return true;
 }
 
+/*
+ * With ACPI: the base of the first SMMUv3 node (type 4) of the IORT, whose
+ * node header is 16 bytes (type, length, revision, identifier, number of
+ * ID mappings, reference to them), followed by the SMMU's base address.
+ */
+static bool iort_find_smmuv3(uint64_t *base, char *found, size_t foundlen)
+{
+    static const char path[] = "/sys/firmware/acpi/tables/IORT";
+    uint8_t t[16384];
+    ssize_t n = read_file(path, t, sizeof(t));
+    uint32_t nodes, off, i;
+
+    if (n < 48) {
+        return false;
+    }
+    nodes = t[36] | t[37] << 8 | t[38] << 16 | (uint32_t)t[39] << 24;
+    off = t[40] | t[41] << 8 | t[42] << 16 | (uint32_t)t[43] << 24;
+    for (i = 0; i < nodes && off + 24 <= (uint32_t)n; i++) {
+        uint16_t len = t[off + 1] | t[off + 2] << 8;
+
+        if (t[off] == 4) {
+            *base = 0;
+            for (int b = 7; b >= 0; b--) {
+                *base = *base << 8 | t[off + 16 + b];
+            }
+            snprintf(found, foundlen, "%s node %u", path, i);
+            return true;
+        }
+        if (!len) {
+            break;
+        }
+        off += len;
+    }
+    return false;
+}
+
+/* --spare-ram=BASE:LEN, for a guest without a device tree */
+static bool parse_spare_ram(struct ctx *c, const char *arg)
+{
+    char *end;
+
+    c->mem_pa = strtoull(arg, &end, 0);
+    if (*end != ':') {
+        return false;
+    }
+    c->mem_len = strtoull(end + 1, &end, 0);
+    return !*end && c->mem_len >= (1ULL << 20);
+}
+
 static int setup_failed(const char *why)
 {
     report("setup", false, "%s", why);
@@ -1516,21 +1565,35 @@ int main(int argc, char **argv)
     int fd;
 
     setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc > 1 && !strncmp(argv[1], "--spare-ram=", 12)) {
+        if (!parse_spare_ram(c, argv[1] + 12)) {
+            fprintf(stderr, "%s: --spare-ram=BASE:LEN (1 MiB at least)\n",
+                    argv[0]);
+            return 2;
+        }
+        argc--;
+        argv++;
+    }
     if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
-        fprintf(stderr, "usage: %s [PCI-BDF]   (default: the first NVMe "
-                "controller)\n", argv[0]);
+        fprintf(stderr, "usage: %s [--spare-ram=BASE:LEN] [PCI-BDF]\n"
+                "  (default: RAM the device tree has but the kernel does "
+                "not use; the first NVMe controller)\n", argv[0]);
         return 2;
     }
 
-    if (!dt_find("/proc/device-tree", 2, 1, "arm,smmu-v3", &c->regs_pa,
-                 &smmu_size, node, sizeof(node), 0)) {
-        return setup_failed("no device tree node compatible with "
-                            "\"arm,smmu-v3\" in /proc/device-tree");
+    /* The SMMU: from the device tree, or the ACPI IORT */
+    if (dt_find("/proc/device-tree", 2, 1, "arm,smmu-v3", &c->regs_pa,
+                &smmu_size, node, sizeof(node), 0)) {
+        if (smmu_size < SMMU_MMIO_SIZE) {
+            return setup_failed("the SMMU's reg is smaller than its two "
+                                "64 KiB pages");
+        }
+    } else if (!iort_find_smmuv3(&c->regs_pa, node, sizeof(node))) {
+        return setup_failed("no SMMUv3: no device tree node compatible with "
+                            "\"arm,smmu-v3\", no SMMUv3 node in the ACPI "
+                            "IORT");
     }
-    if (smmu_size < SMMU_MMIO_SIZE) {
-        return setup_failed("the SMMU's reg is smaller than its two 64 KiB pages");
-    }
-    if (!find_spare_ram(c, why, sizeof(why)) ||
+    if ((!c->mem_len && !find_spare_ram(c, why, sizeof(why))) ||
         !find_device(c, argc == 2 ? argv[1] : NULL, why, sizeof(why))) {
         return setup_failed(why);
     }
