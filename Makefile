@@ -5,7 +5,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 .PHONY: help deps base apply export series-check build check test-series \
-        test-qemu e2e demo clean
+        test-qemu e2e soak demo clean
 
 help:
 	@echo "make demo          build what is missing and run the end-to-end demo"
@@ -15,6 +15,7 @@ help:
 	@echo "make series-check  fail if qemu/ and patches/ disagree"
 	@echo "make build         build qemu-system-aarch64 and test binaries (build/)"
 	@echo "make e2e           run the end-to-end testbed scenarios"
+	@echo "make soak          the lifecycle scenarios with their full loop counts"
 
 deps:
 	@scripts/deps.sh build
@@ -46,6 +47,11 @@ test-qemu:
 
 e2e:
 	@scripts/check.sh e2e
+
+# The lifecycle loops at full length: 20 hotplug cycles, 20 reboots/resets
+soak:
+	@E2E_HOTPLUG_CYCLES=20 E2E_REBOOT_CYCLES=20 scripts/e2e.sh \
+	    accel-hotplug accel-reboot-loop
 
 demo:
 	@scripts/demo.sh

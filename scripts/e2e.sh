@@ -22,10 +22,22 @@ ALL="host-probe host-probe-nofwb passthrough passthrough-uefi
  passthrough-corrupt-image emulated-smmu-refuses-vfio
  accel-strict accel-lazy accel-passthrough accel-hostile-guest
  accel-host-lacks-ril accel-device-before-vsmmu accel-devicetree-refused
- accel-no-its-refused accel-two-vsmmus-one-host"
+ accel-no-its-refused accel-two-vsmmus-one-host accel-hotplug
+ accel-reboot-loop accel-fault-injection"
 scenarios=${*:-$ALL}
 LOGS=$TOP/logs/e2e
 L0_TIMEOUT=${E2E_L0_TIMEOUT:-240}
+# The lifecycle loops: make check runs these counts, make soak the full ones
+HOTPLUG_CYCLES=${E2E_HOTPLUG_CYCLES:-10}
+REBOOT_CYCLES=${E2E_REBOOT_CYCLES:-6}
+# Every host call the fault-injection scenario makes fail once, in turn
+# (in a plug, the allocations are VFIO's stage 2, then the abort and bypass
+# proxies, then the stage 1 of the guest's STE; the attaches are to the
+# abort proxy, then what the guest's STEs say: a bypass left from the last
+# unplug, then its stage 1)
+FAULTS="viommu-alloc:1 hwpt-alloc:1 hwpt-alloc:2 hwpt-alloc:3 hwpt-attach:1
+ veventq-alloc:1 hwpt-alloc:4 vdevice-alloc:1 hwpt-attach:3 invalidate:1
+ invalidate:1:12 invalidate:1:110"
 L2_TIMEOUT=${E2E_L2_TIMEOUT:-150}
 KNOWN_KIB=1024          # known content at the start of the disk
 PAT_OFF_KIB=4096        # where L2 writes its 64 KiB pattern
@@ -123,7 +135,8 @@ prepare() {
     "$here/testbed/mkinitramfs.sh" "$w/l1.cpio.gz" "$TOP/testbed/l1-init.sh" \
         "$L2QEMU:/bin/qemu-system-aarch64" "$PROBE:/bin/smmuv3-accel-probe" \
         "$IMAGE:/l2/Image" "$w/l2.cpio.gz:/l2/initrd.gz" "$EFI:/l2/QEMU_EFI.fd" \
-        "$w/l2args:/l2/args.d" || die "building the L1 initramfs failed"
+        "$w/l2args:/l2/args.d" "$TOP/testbed/l1-lib.sh:/l2/l1-lib.sh" \
+        "$TOP/testbed/l1:/l2/scenarios" || die "building the L1 initramfs failed"
     L1INITRD=$w/l1.cpio.gz
 }
 
@@ -132,6 +145,8 @@ prepare() {
 scenario_def() {
     L0_SMMU="stage=nested,s2fwb=on"
     L0_NVME=1
+    L1_APPEND=""
+    LONG=0
     L2FW=dt
     L2_ARGS=""
     L2_APPEND=""
@@ -226,6 +241,35 @@ scenario_def() {
         L2_ARGS="-device pxb-pcie,id=pxb1,bus_nr=0x80,bus=pcie.0 -device pcie-root-port,id=rp1,chassis=1,bus=pxb1 -device arm-smmuv3,primary-bus=pcie.0,id=smmu0,accel=on -device arm-smmuv3,primary-bus=pxb1,id=smmu1,accel=on @HOSTDEV@,bus=pcie.0 @HOSTDEV2@,bus=rp1"
         REFUSAL="is behind the same host SMMUv3 as the host devices of arm-smmuv3,id=smmu0,accel=on"
         EXPECT=qemu-refuses ;;
+    accel-hotplug)
+        LONG=1
+        # The NVMe on a hotpluggable root port; L1 unplugs and plugs it
+        # (testbed/l1/accel-hotplug.sh), the guest checks the data.
+        NEEDS=accel
+        L2FW=uefi
+        EXPECT=hotplug
+        L1_APPEND="kmemleak=on e2e.cycles=$HOTPLUG_CYCLES"
+        L2_ARGS="-device pcie-root-port,id=rp0,chassis=1,bus=pcie.0 -device arm-smmuv3,primary-bus=pcie.0,accel=on -trace iommufd_backend_* -trace smmuv3_accel_* -d guest_errors -D /tmp/l2-qemu.log @HOSTDEV@,bus=rp0"
+        L2_APPEND="e2e.hotplug=$HOTPLUG_CYCLES" ;;
+    accel-reboot-loop)
+        LONG=1
+        # Reboots and resets in turn, the device moved to another root
+        # port (bus) half way (testbed/l1/accel-reboot-loop.sh).
+        NEEDS=accel
+        L2FW=uefi
+        EXPECT=reboot-loop
+        L1_APPEND="kmemleak=on e2e.cycles=$REBOOT_CYCLES"
+        L2_ARGS="-device pcie-root-port,id=rp0,chassis=1,bus=pcie.0 -device pcie-root-port,id=rp1,chassis=2,bus=pcie.0 -device arm-smmuv3,primary-bus=pcie.0,accel=on -trace iommufd_backend_* -trace smmuv3_accel_* -d guest_errors -D /tmp/l2-qemu.log @HOSTDEV@,bus=rp0"
+        L2_APPEND="e2e.reboots=$REBOOT_CYCLES" ;;
+    accel-fault-injection)
+        LONG=1
+        # Each host call fails once in turn (testbed/l1/accel-fault-injection.sh)
+        NEEDS=accel
+        L2FW=uefi
+        EXPECT=fault-injection
+        L1_APPEND="e2e.faults=$(echo $FAULTS | tr ' ' ,)"
+        L2_ARGS="-device pcie-root-port,id=rp0,chassis=1,bus=pcie.0 -device arm-smmuv3,primary-bus=pcie.0,accel=on -trace iommufd_backend_* -trace smmuv3_accel_* -d guest_errors -D /tmp/l2-qemu.log @HOSTDEV@,bus=rp0"
+        L2_APPEND="e2e.hotplug=$(( $(echo $FAULTS | wc -w) + 2 )) nvme_core.admin_timeout=5 nvme_core.io_timeout=5" ;;
     *) return 1 ;;
     esac
 }
@@ -241,13 +285,24 @@ make_disk() {
     fi
 }
 
+# kmemleak_verdict LOG: fail on an unreferenced object of iommufd, VFIO or
+# the SMMUv3 driver in L1; $KMEMLEAK says what the scan found.
+kmemleak_verdict() {
+    KMEMLEAK=$(sed -n 's/^E2E-KMEMLEAK-VERDICT //p' "$1")
+    case "$KMEMLEAK" in
+    "0 objects"*) return 0 ;;
+    "") echo "no kmemleak verdict from L1"; return 1 ;;
+    *) echo "kmemleak in L1: $KMEMLEAK: $(grep -m1 '^E2E-KMEMLEAK ' "$1")"; return 1 ;;
+    esac
+}
+
 # check NAME DIR: decide PASS/FAIL from the console log and the disk.
 # Prints the reason; returns 0 for PASS.
 check() {
     local name=$1 d=$2 log=$2/console.log
     local want_known want_pat got back wrote
     grep -q '^E2E-L1-DONE' "$log" || {
-        if [ -f "$d/timeout" ]; then echo "L0 timed out after ${L0_TIMEOUT}s"
+        if [ -f "$d/timeout" ]; then echo "L0 timed out"
         else echo "L1 did not finish (see console.log)"; fi
         return 1; }
     if grep -q '^E2E-L1-ERROR' "$log"; then
@@ -279,6 +334,78 @@ check() {
         grep -qF "$REFUSAL" "$log" ||
             { echo "L2 QEMU failed, but not with '$REFUSAL'"; return 1; }
         echo "L2 QEMU refused: $(grep -m1 -F "$REFUSAL" "$log" | sed 's/^ *//' | cut -c1-160)"
+        ;;
+    hotplug)
+        # Every cycle: the guest's data check, nothing of the vSMMU left in
+        # the host after the removal, a vIOMMU allocated again at the add;
+        # no kmemleak report; the VMM's RSS after the removals.
+        local c n rss0 rss1 growth
+        grep -q '^E2E-HOTPLUG-FAIL' "$log" && { grep -m1 '^E2E-HOTPLUG-FAIL' "$log"; return 1; }
+        for c in $(seq 1 "$HOTPLUG_CYCLES"); do
+            grep -q "^ *E2E-L2-PLUG $c ok" "$log" || { echo "cycle $c: the guest's data check did not pass"; return 1; }
+            line=$(grep "^E2E-HOTPLUG $c unplugged" "$log")
+            case "$line" in
+            *"host objects left [],"*) ;;
+            "") echo "cycle $c: no unplug"; return 1 ;;
+            *) echo "cycle $c: host objects left after the removal: $line"; return 1 ;;
+            esac
+            n=$(echo "$line" | sed -n 's/.*vIOMMUs allocated \([0-9]*\),.*/\1/p')
+            [ "$n" = "$c" ] || { echo "cycle $c: $n vIOMMU allocations, expected $c (one per add)"; return 1; }
+        done
+        got=$(sed -n 's/^ *E2E-L2-READ sha256=//p' "$log" | sort -u)
+        [ "$got" = "$(pattern known $((KNOWN_KIB * 1024 / 16)) | sha256sum | cut -d' ' -f1)" ] ||
+            { echo "the guest read wrong data in some cycle"; return 1; }
+        kmemleak_verdict "$log" || return 1
+        rss0=$(sed -n 's/^E2E-HOTPLUG 1 unplugged.*RSS \([0-9]*\) KiB/\1/p' "$log")
+        rss1=$(sed -n "s/^E2E-HOTPLUG $HOTPLUG_CYCLES unplugged.*RSS \([0-9]*\) KiB/\1/p" "$log")
+        growth=$(( (rss1 - rss0) / (HOTPLUG_CYCLES - 1) ))
+        echo "$HOTPLUG_CYCLES unplug/plug cycles, data checked each time, the vIOMMU freed at each removal and allocated at each add; kmemleak: $KMEMLEAK; VMM RSS $rss0 KiB after the first removal, $rss1 KiB after the last: ${growth} KiB per cycle"
+        ;;
+    reboot-loop)
+        local n
+        grep -q '^E2E-REBOOT-FAIL' "$log" && { grep -m1 '^E2E-REBOOT-FAIL' "$log"; return 1; }
+        for n in $(seq 0 "$REBOOT_CYCLES"); do
+            grep -q "^E2E-REBOOT boot $n: data checked" "$log" || { echo "boot $n: no data check"; return 1; }
+        done
+        got=$(sed -n 's/^ *E2E-L2-READ sha256=//p' "$log" | sort -u)
+        [ "$got" = "$(pattern known $((KNOWN_KIB * 1024 / 16)) | sha256sum | cut -d' ' -f1)" ] ||
+            { echo "the guest read wrong data at some boot"; return 1; }
+        grep -q '^E2E-REBOOT moved the device to root port rp1' "$log" || { echo "the device was not moved"; return 1; }
+        # After the move its StreamID is bus 2's: a vDEVICE and a stage 1 for it
+        grep -q 'iommufd_backend_alloc_vdev .*virt_id=0x200 .*(0)$' "$log" &&
+            grep -q 'smmuv3_accel_install SID 0x200: .*(stage 1)' "$log" ||
+            { echo "no vDEVICE and stage-1 STE for the new StreamID 0x200 after the move"; return 1; }
+        kmemleak_verdict "$log" || return 1
+        rss0=$(sed -n 's/^E2E-REBOOT boot 1: .*RSS \([0-9]*\) KiB.*/\1/p' "$log")
+        rss1=$(sed -n "s/^E2E-REBOOT boot $REBOOT_CYCLES: .*RSS \([0-9]*\) KiB.*/\1/p" "$log")
+        echo "$((REBOOT_CYCLES + 1)) boots ($((REBOOT_CYCLES / 2)) guest reboots, $(((REBOOT_CYCLES + 1) / 2)) system_resets), data checked at each; the device moved to another bus (StreamID 0x100 to 0x200) across a reset and translated there; kmemleak: $KMEMLEAK; VMM RSS $rss0 KiB at boot 1, $rss1 KiB at boot $REBOOT_CYCLES"
+        ;;
+    fault-injection)
+        # What each injected failure must lead to
+        local spec want line summary=""
+        grep -q '^E2E-FAULT-DONE vmm=running' "$log" || { echo "the fault injection did not finish with the VMM running: $(grep '^E2E-FAULT' "$log" | grep -v ' plug=' | head -n 1)"; return 1; }
+        grep -q '^E2E-FAULT-AFTER plug=ok' "$log" || { echo "the device did not work again after the faults"; return 1; }
+        for spec in $FAULTS; do
+            case "$spec" in
+            viommu-alloc:*|hwpt-alloc:[123]|hwpt-attach:1) want="plug=refused guest=- vmm=running left=[]" ;;
+            hwpt-alloc:4|vdevice-alloc:*|hwpt-attach:3) want="plug=ok guest=fail vmm=running left=[]" ;;
+            *) want="plug=ok guest=ok vmm=running left=[]" ;;
+            esac
+            line=$(grep "^E2E-FAULT $spec " "$log")
+            case "$line" in
+            "E2E-FAULT $spec $want"*) ;;
+            *) echo "$spec: expected '$want', got '${line:-nothing}'"; return 1 ;;
+            esac
+            summary="$summary $spec:$(echo "$line" | sed 's/.* plug=\([a-z]*\) guest=\([a-z-]*\).*/\1\/\2/')"
+        done
+        # The architected answers: C_BAD_STE for a stage 1 the host refused,
+        # the broader invalidation when the host refused one
+        grep -q 'L2-VMM-LOG: .*the host refused the STE of SID' "$log" &&
+            grep -q 'event 0x04 received' "$log" ||
+            { echo "no C_BAD_STE for the refused stage 1 in the guest, or no log of it in the VMM"; return 1; }
+        grep -q 'L2-VMM-LOG: .*carried out more broadly instead' "$log" ||
+            { echo "the refused invalidation was not carried out more broadly"; return 1; }
+        echo "$(echo $FAULTS | wc -w) call sites failed once each, QEMU kept running, nothing left in the host after each removal:$summary"
         ;;
     hostile)
         # The guest's verdict on every case, then what the VMM logged about
@@ -384,11 +511,16 @@ run_scenario() {
     fi
     rm -rf "$d" && mkdir -p "$d"
     make_disk "$d/disk.img" $([ "$EXPECT" = data-corrupt ] && echo corrupt)
-    local append="console=ttyAMA0 panic=-1 e2e.scenario=$name e2e.l2fw=$L2FW"
-    append="$append e2e.l2_timeout=$L2_TIMEOUT"
+    local append="console=ttyAMA0 panic=-1 e2e.scenario=$name e2e.l2fw=$L2FW $L1_APPEND"
+    # The loops of the lifecycle scenarios take longer
+    local l0_timeout=$L0_TIMEOUT l2_timeout=$L2_TIMEOUT
+    if [ "$LONG" = 1 ]; then
+        l0_timeout=$((L0_TIMEOUT * 5)) l2_timeout=$((L0_TIMEOUT * 5 - 60))
+    fi
+    append="$append e2e.l2_timeout=$l2_timeout"
     # What L2 gets on its command line.
     local l2append="e2e.tag=$name e2e.known_kib=$KNOWN_KIB e2e.pat_off_kib=$PAT_OFF_KIB $L2_APPEND"
-    local cmd=(timeout -k 5 "$L0_TIMEOUT" "$L0"
+    local cmd=(timeout -k 5 "$l0_timeout" "$L0"
         -M virt,gic-version=3,virtualization=on -cpu max,pauth-impdef=on
         -smp 2 -accel tcg,thread=multi -m 2G
         -nographic -nic none -no-reboot

@@ -9,8 +9,7 @@ mount -t devtmpfs dev /dev
 mkdir -p /dev/pts /tmp
 mount -t tmpfs tmp /tmp
 
-param() { sed -n "s/.*[[:space:]]$1=\([^[:space:]]*\).*/\1/p" /proc/cmdline; }
-say() { echo "L1: $*"; }
+. /l2/l1-lib.sh
 finish() { sync; echo "E2E-L1-DONE"; poweroff -f; sleep 5; }
 
 scenario=$(param e2e.scenario)
@@ -47,39 +46,26 @@ host-probe*)
     ;;
 esac
 
-# An L2 guest on our QEMU.  /l2/args.d/<scenario> holds the scenario's QEMU
-# arguments (written by e2e.sh), e2e.l2append its kernel parameters, with
-# commas for spaces.  The scenario's arguments (a vIOMMU) come before the
-# vfio-pci device: QEMU puts a PCI device behind an IOMMU only if the
-# IOMMU was created first.
-l2fw=$(param e2e.l2fw)
-fw="-kernel /l2/Image -initrd /l2/initrd.gz"
-[ "$l2fw" = uefi ] && fw="-bios /l2/QEMU_EFI.fd $fw"
-# shellcheck disable=SC2046
+# A scenario with steps of its own (testbed/l1/<scenario>.sh) runs them;
+# any other starts one L2 guest on our QEMU.  /l2/args.d/<scenario> holds
+# the scenario's QEMU arguments (written by e2e.sh), e2e.l2append its kernel
+# parameters, with commas for spaces.  The scenario's arguments (a vIOMMU)
+# come before the vfio-pci device: QEMU puts a PCI device behind an IOMMU
+# only if the IOMMU was created first.
+if [ -f "/l2/scenarios/$scenario.sh" ]; then
+    . "/l2/scenarios/$scenario.sh"
+    finish
+fi
+
 # A guest that is to reboot (e2e.reboot=1) may; any other reboot (a panic)
 # ends the VMM.
 noreboot=-no-reboot
 param e2e.l2append | grep -q 'e2e.reboot=1' && noreboot=
-# @HOSTDEV@ and @HOSTDEV2@ in them stand for the vfio-pci devices of the
-# first and second NVMe controller; without @HOSTDEV@ the first comes last.
-hostdev() { echo "-device vfio-pci,host=$1,iommufd=iommufd0,id=$2"; }
-args=$(cat "/l2/args.d/$scenario")
-case "$args" in *@HOSTDEV@*) ;; *) args="$args @HOSTDEV@" ;; esac
-second=$(echo "$bdfs" | cut -d' ' -f2 -s)
-args=$(echo "$args" | sed "s|@HOSTDEV@|$(hostdev "$bdf" nvme0)|; s|@HOSTDEV2@|$(hostdev "$second" nvme1)|")
-set -f   # the arguments may hold globs for QEMU (-trace name_*)
-set -- $args
+set -f
+# shellcheck disable=SC2046
+set -- $(l2_args)
 set +f
-say "starting L2: qemu-system-aarch64 -M virt -accel kvm $fw $*"
-{
-    timeout "$(param e2e.l2_timeout)" /bin/qemu-system-aarch64 \
-        -M virt,gic-version=3 -cpu host -accel kvm -m 512M -smp 1 \
-        -nographic -nic none $noreboot \
-        $fw -append "console=ttyAMA0 panic=-1 $(param e2e.l2append | tr , " ")" \
-        -object iommufd,id=iommufd0 "$@" 2>&1
-    echo $? > /tmp/l2rc
-} | sed 's/^/  /'
-echo "E2E-L2-QEMU-EXIT $(cat /tmp/l2rc)"
-# The L2 VMM's log (-D), if the scenario asked for one: traces, guest errors.
-[ -f /tmp/l2-qemu.log ] && sed 's/^/L2-VMM-LOG: /' /tmp/l2-qemu.log
+say "starting L2: qemu-system-aarch64 -M virt -accel kvm $(l2_boot_args) $*"
+l2_start $noreboot "$@"
+l2_end
 finish

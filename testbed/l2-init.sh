@@ -33,29 +33,80 @@ if [ "$(param e2e.hostile)" = 1 ]; then
     if [ $rc = 0 ]; then done_ ok; else done_ fail; fi
 fi
 
-dev=
-i=0
-while [ $i -lt 30 ]; do
-    [ -b /dev/nvme0n1 ] && { dev=/dev/nvme0n1; break; }
-    sleep 1; i=$((i + 1))
-done
-[ -n "$dev" ] || { say "no NVMe block device appeared"; dmesg | tail -n 30; done_ fail; }
+# wait_disk SECONDS: the NVMe namespace's block device, once it is there;
+# fails at once if the driver gave up on the controller
+wait_disk() {
+    i=0
+    failed=$(dmesg | grep -c 'probe with driver nvme failed')
+    while [ $i -lt "$1" ]; do
+        [ -b /dev/nvme0n1 ] && { echo /dev/nvme0n1; return 0; }
+        [ "$(dmesg | grep -c 'probe with driver nvme failed')" = "$failed" ] || return 1
+        sleep 1; i=$((i + 1))
+    done
+    return 1
+}
+
+# data_check DEV: read the known content with O_DIRECT (every byte a DMA
+# write of the device into guest memory), write the pattern (the device
+# DMA-reads guest memory) and read it back.
+data_check() {
+    sha=$(dd if=$1 bs=64k count=$((known / 64)) iflag=direct 2>/dev/null | sha256sum | cut -d' ' -f1)
+    echo "E2E-L2-READ sha256=$sha"
+    awk -v tag="$tag" 'BEGIN { for (i = 0; i < 4096; i++) printf "%-8.8s%07d\n", tag, i }' > /tmp/pat
+    dd if=/tmp/pat of=$1 bs=64k seek=$((off / 64)) oflag=direct conv=fsync 2>/dev/null ||
+        { say "pattern write failed"; return 1; }
+    back=$(dd if=$1 bs=64k skip=$((off / 64)) count=1 iflag=direct 2>/dev/null | sha256sum | cut -d' ' -f1)
+    echo "E2E-L2-WROTE sha256=$(sha256sum < /tmp/pat | cut -d' ' -f1) readback=$back"
+}
+
+# e2e.hotplug=N: the host (L1) unplugs and plugs the NVMe N times; each time
+# it is there, check the data, then wait for it to go.
+cycles=$(param e2e.hotplug)
+if [ -n "$cycles" ]; then
+    for c in $(seq 1 "$cycles"); do
+        if dev=$(wait_disk 90) && data_check "$dev"; then
+            echo "E2E-L2-PLUG $c ok"
+        else
+            echo "E2E-L2-PLUG $c fail"
+            dmesg | grep -iE 'nvme|smmu' | tail -n 8 | sed 's/^/L2: dmesg: /'
+        fi
+        i=0
+        while ls /sys/bus/pci/drivers/nvme | grep -q '^0000:'; do
+            [ $i -ge 600 ] && break
+            usleep 200000; i=$((i + 1))
+        done
+        echo "E2E-L2-UNPLUGGED $c"
+    done
+    done_ ok
+fi
+
+dev=$(wait_disk 30) || { say "no NVMe block device appeared"; dmesg | tail -n 30; done_ fail; }
 say "found $dev ($(cat /sys/block/nvme0n1/size) sectors) via $(readlink /sys/block/nvme0n1/device/device/driver)"
 grep -E 'nvme' /proc/interrupts | head -n 4 | sed 's/^/L2: irq: /'
-
-# Read the known content with O_DIRECT: every byte comes from a DMA write of
-# the device into guest memory.
-sha=$(dd if=$dev bs=64k count=$((known / 64)) iflag=direct 2>/dev/null | sha256sum | cut -d' ' -f1)
-echo "E2E-L2-READ sha256=$sha"
-
-# Write the pattern (device DMA-reads guest memory), then read it back.
-awk -v tag="$tag" 'BEGIN { for (i = 0; i < 4096; i++) printf "%-8.8s%07d\n", tag, i }' > /tmp/pat
-dd if=/tmp/pat of=$dev bs=64k seek=$((off / 64)) oflag=direct conv=fsync 2>/dev/null ||
-    { say "pattern write failed"; done_ fail; }
-back=$(dd if=$dev bs=64k skip=$((off / 64)) count=1 iflag=direct 2>/dev/null | sha256sum | cut -d' ' -f1)
-echo "E2E-L2-WROTE sha256=$(sha256sum < /tmp/pat | cut -d' ' -f1) readback=$back"
+data_check "$dev" || done_ fail
 grep -E 'nvme' /proc/interrupts | head -n 4 | sed 's/^/L2: irq: /'
 
+# e2e.reboots=N: boot N+1 times, counting boots on the disk; the odd ones
+# end with the guest's own reboot, the even ones with the host's
+# system_reset (the guest says so and waits).
+reboots=$(param e2e.reboots)
+if [ -n "$reboots" ]; then
+    n=$(dd if=$dev bs=512 skip=$(((off + 64) * 2)) count=1 iflag=direct 2>/dev/null | head -c 8 | sed -n 's/^BOOT\([0-9]*\)$/\1/p')
+    n=$((${n:-0} + 0))
+    echo "E2E-L2-BOOT $n ok"
+    if [ "$n" -lt "$reboots" ]; then
+        printf 'BOOT%04d' $((n + 1)) | dd of=$dev bs=512 seek=$(((off + 64) * 2)) conv=sync,fsync oflag=direct 2>/dev/null
+        sync
+        if [ $((n % 2)) = 0 ]; then
+            reboot -f
+        else
+            echo "E2E-L2-WAIT-RESET $n"
+        fi
+        sleep 600
+    fi
+    echo "E2E-L2-REBOOTS-DONE $n"
+    done_ ok
+fi
 # e2e.reboot=1: reboot once (the VMM resets the vIOMMU, the guest sets it
 # up again) and repeat the checks; a mark on the disk tells the boots apart.
 if [ "$(param e2e.reboot)" = 1 ]; then
