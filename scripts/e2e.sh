@@ -22,7 +22,8 @@ ALL="host-probe host-probe-nofwb passthrough passthrough-uefi
  passthrough-corrupt-image emulated-smmu-refuses-vfio
  accel-strict accel-lazy accel-passthrough accel-hostile-guest
  accel-host-lacks-ril accel-device-before-vsmmu accel-devicetree-refused
- accel-no-its-refused accel-two-vsmmus-one-host accel-hotplug
+ accel-no-its-refused accel-two-vsmmus-one-host accel-mdev-refused
+ accel-two-vsmmus accel-auto-from-host accel-host-lacks-oas48 accel-hotplug
  accel-reboot-loop accel-fault-injection"
 scenarios=${*:-$ALL}
 LOGS=$TOP/logs/e2e
@@ -145,6 +146,7 @@ prepare() {
 scenario_def() {
     L0_SMMU="stage=nested,s2fwb=on"
     L0_NVME=1
+    L0_TWO_SMMUS=0
     L1_APPEND=""
     LONG=0
     L2FW=dt
@@ -241,6 +243,43 @@ scenario_def() {
         L2_ARGS="-device pxb-pcie,id=pxb1,bus_nr=0x80,bus=pcie.0 -device pcie-root-port,id=rp1,chassis=1,bus=pxb1 -device arm-smmuv3,primary-bus=pcie.0,id=smmu0,accel=on -device arm-smmuv3,primary-bus=pxb1,id=smmu1,accel=on @HOSTDEV@,bus=pcie.0 @HOSTDEV2@,bus=rp1"
         REFUSAL="is behind the same host SMMUv3 as the host devices of arm-smmuv3,id=smmu0,accel=on"
         EXPECT=qemu-refuses ;;
+    accel-two-vsmmus)
+        # L0 has a second SMMU, on a pxb-pcie, with the second NVMe behind
+        # it (L1 boots with UEFI and ACPI: the device tree describes one
+        # SMMU only).  L2 has an accelerated vSMMU for each host SMMU, each
+        # on its own root complex, as the documentation shows, and checks
+        # the data on both disks.
+        NEEDS=accel
+        L0_NVME=2
+        L0_TWO_SMMUS=1
+        L2FW=uefi
+        EXPECT=two-vsmmus
+        L2_ARGS="-device arm-smmuv3,primary-bus=pcie.0,id=smmu0,accel=on -device pxb-pcie,id=pcie.1,bus_nr=8,bus=pcie.0 -device arm-smmuv3,primary-bus=pcie.1,id=smmu1,accel=on -device pcie-root-port,id=rp1,bus=pcie.1,chassis=2 -trace iommufd_backend_alloc_viommu -trace smmuv3_accel_* -d guest_errors -D /tmp/l2-qemu.log @HOSTDEV@,bus=pcie.0 @HOSTDEV2@,bus=rp1"
+        L2_APPEND="e2e.disks=2" ;;
+    accel-auto-from-host)
+        # L0's SMMU has a 48-bit OAS (a testbed-only patch, see
+        # testbed/l0-patches/), unlike the emulated SMMU's 44: "auto"
+        # (the default) must give the guest 48 bits.
+        NEEDS=accel
+        L2FW=uefi
+        EXPECT=auto-from-host
+        L0_SMMU="$L0_SMMU,oas=48"
+        L2_ARGS="-device arm-smmuv3,primary-bus=pcie.0,accel=on -trace smmuv3_accel_features -D /tmp/l2-qemu.log" ;;
+    accel-host-lacks-oas48)
+        # An explicit oas=48 on a 44-bit host SMMU: refused, with the fix
+        NEEDS=accel
+        L2FW=uefi
+        L2_ARGS="-device arm-smmuv3,primary-bus=pcie.0,accel=on,oas=48"
+        REFUSAL="host SMMUv3 output addresses are 44 bits (IDR5.OAS), fewer than the 48 of the vSMMU"
+        EXPECT=qemu-refuses ;;
+    accel-mdev-refused)
+        # A mediated device (mtty) would never be known to the vSMMU
+        # (testbed/l1/accel-mdev-refused.sh)
+        NEEDS=accel
+        L2FW=uefi
+        L2_ARGS="-device arm-smmuv3,primary-bus=pcie.0,accel=on,ril=on,ats=off,oas=44,ssidsize=0"
+        REFUSAL="cannot be behind a vIOMMU that the host IOMMU accelerates"
+        EXPECT=qemu-refuses ;;
     accel-hotplug)
         LONG=1
         # The NVMe on a hotpluggable root port; L1 unplugs and plugs it
@@ -334,6 +373,34 @@ check() {
         grep -qF "$REFUSAL" "$log" ||
             { echo "L2 QEMU failed, but not with '$REFUSAL'"; return 1; }
         echo "L2 QEMU refused: $(grep -m1 -F "$REFUSAL" "$log" | sed 's/^ *//' | cut -c1-160)"
+        ;;
+    two-vsmmus)
+        # Both disks read and written, one vIOMMU per vSMMU, each on the
+        # stage 2 of its own host SMMU
+        local nv parents
+        EXPECT=data check "$name" "$d" > "$d/data-result" ||
+            { cat "$d/data-result"; return 1; }
+        [ "$(dd if="$d/disk1.img" bs=1024 skip=$PAT_OFF_KIB count=64 status=none | sha256sum | cut -d' ' -f1)" = \
+          "$(pattern "$name" 4096 | sha256sum | cut -d' ' -f1)" ] ||
+            { echo "the second disk does not hold L2's pattern after the run"; return 1; }
+        [ "$(grep -c '^ *E2E-L2-READ sha256=' "$log")" = 2 ] ||
+            { echo "L2 did not check both disks"; return 1; }
+        nv=$(grep -c 'iommufd_backend_alloc_viommu .*(0)$' "$log")
+        parents=$(sed -n 's/.*iommufd_backend_alloc_viommu .* hwpt_id=\([0-9]*\) .*(0)$/\1/p' "$log" | sort -u | wc -l)
+        [ "$nv" = 2 ] && [ "$parents" = 2 ] ||
+            { echo "expected 2 vIOMMUs on 2 nesting parents, got $nv on $parents"; return 1; }
+        grep -q 'smmuv3_accel_install SID 0x[0-9a-f]*: .*(stage 1)' "$log" ||
+            { echo "no stage-1 STE installed"; return 1; }
+        echo "two host SMMUs, two vSMMUs: both disks read 1 MiB of known data and hold L2's pattern; 2 vIOMMUs, one per vSMMU, on 2 nesting parents"
+        ;;
+    auto-from-host)
+        EXPECT=data check "$name" "$d" > "$d/data-result" ||
+            { cat "$d/data-result"; return 1; }
+        grep -q 'smmuv3_accel_features .*: ril=1 ats=0 oas=48 ssidsize=0$' "$log" ||
+            { echo "auto did not take the host's 48-bit OAS: $(grep -m1 -o 'smmuv3_accel_features.*' "$log")"; return 1; }
+        grep -q '^ *\[.*arm-smmu-v3 arm-smmu-v3.0.auto: oas 48-bit' "$log" ||
+            { echo "the guest's SMMU driver does not report a 48-bit OAS"; return 1; }
+        echo "$(cat "$d/data-result"); auto features from the host: $(grep -m1 -o 'ril=1 ats=0 oas=48 ssidsize=0' "$log"); the guest's driver: $(grep -m1 -o 'oas 48-bit' "$log")"
         ;;
     hotplug)
         # Every cycle: the guest's data check, nothing of the vSMMU left in
@@ -530,8 +597,17 @@ run_scenario() {
         -device nvme,drive=disk0,serial=e2e0)
     if [ "$L0_NVME" -ge 2 ]; then
         make_disk "$d/disk1.img"
-        cmd+=(-drive if=none,id=disk1,file="$d/disk1.img",format=raw
-              -device nvme,drive=disk1,serial=e2e1)
+        cmd+=(-drive if=none,id=disk1,file="$d/disk1.img",format=raw)
+        if [ "$L0_TWO_SMMUS" = 1 ]; then
+            # Behind a second SMMU, on its own root complex; L1 needs ACPI
+            cmd+=(-bios "$EFI"
+                  -device pxb-pcie,id=pxb1,bus_nr=0x80,bus=pcie.0
+                  -device pcie-root-port,id=l0rp1,bus=pxb1,chassis=3
+                  -device "arm-smmuv3,primary-bus=pxb1,$L0_SMMU"
+                  -device nvme,drive=disk1,serial=e2e1,bus=l0rp1)
+        else
+            cmd+=(-device nvme,drive=disk1,serial=e2e1)
+        fi
     fi
     printf '%q ' "${cmd[@]}" > "$d/command"
     t0=$(date +%s)

@@ -86,6 +86,15 @@ grep -E 'nvme' /proc/interrupts | head -n 4 | sed 's/^/L2: irq: /'
 data_check "$dev" || done_ fail
 grep -E 'nvme' /proc/interrupts | head -n 4 | sed 's/^/L2: irq: /'
 
+# e2e.disks=2: the second controller's disk too
+if [ "$(param e2e.disks)" = 2 ]; then
+    i=0
+    while [ ! -b /dev/nvme1n1 ] && [ $i -lt 30 ]; do sleep 1; i=$((i + 1)); done
+    [ -b /dev/nvme1n1 ] || { say "no second NVMe block device appeared"; done_ fail; }
+    say "found /dev/nvme1n1 ($(cat /sys/block/nvme1n1/size) sectors)"
+    data_check /dev/nvme1n1 || done_ fail
+fi
+
 # e2e.reboots=N: boot N+1 times, counting boots on the disk; the odd ones
 # end with the guest's own reboot, the even ones with the host's
 # system_reset (the guest says so and waits).
