@@ -5,7 +5,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 .PHONY: help deps base apply export series-check build check test-series \
-        test-qemu e2e soak demo clean
+        test-qemu e2e soak bench demo clean
 
 help:
 	@echo "make demo          build what is missing and run the end-to-end demo"
@@ -16,6 +16,7 @@ help:
 	@echo "make build         build qemu-system-aarch64 and test binaries (build/)"
 	@echo "make e2e           run the end-to-end testbed scenarios"
 	@echo "make soak          the lifecycle scenarios with their full loop counts"
+	@echo "make bench         the benchmarks (figures only)"
 
 deps:
 	@scripts/deps.sh build
@@ -52,6 +53,9 @@ e2e:
 soak:
 	@E2E_HOTPLUG_CYCLES=20 E2E_REBOOT_CYCLES=20 scripts/e2e.sh \
 	    accel-hotplug accel-reboot-loop
+
+bench:
+	@scripts/bench.sh
 
 demo:
 	@scripts/demo.sh

@@ -2,6 +2,7 @@
 # Install the Debian packages a target needs; quiet and quick when they are there.
 #   deps.sh build     host (x86_64) QEMU build, qtests, series checks
 #   deps.sh testbed   + cross toolchain, kernel build tools, firmware
+#   deps.sh bench     + valgrind (instruction counts)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
@@ -17,7 +18,10 @@ testbed_pkgs="gcc-aarch64-linux-gnu libc6-dev-arm64-cross bc libssl-dev
  libelf-dev cpio kmod e2fsprogs rsync"
 
 want=$build_pkgs
-[ "${1:-build}" = testbed ] && want="$build_pkgs $testbed_pkgs"
+case "${1:-build}" in
+testbed) want="$build_pkgs $testbed_pkgs" ;;
+bench) want="$build_pkgs $testbed_pkgs valgrind" ;;
+esac
 
 missing=""
 for p in $want; do

@@ -24,7 +24,7 @@ ALL="host-probe host-probe-nofwb passthrough passthrough-uefi
  accel-host-lacks-ril accel-device-before-vsmmu accel-devicetree-refused
  accel-no-its-refused accel-two-vsmmus-one-host accel-mdev-refused
  accel-two-vsmmus accel-auto-from-host accel-host-lacks-oas48 accel-hotplug
- accel-reboot-loop accel-fault-injection"
+ accel-reboot-loop accel-fault-injection bench-short"
 scenarios=${*:-$ALL}
 LOGS=$TOP/logs/e2e
 L0_TIMEOUT=${E2E_L0_TIMEOUT:-240}
@@ -118,20 +118,29 @@ prepare() {
     HOSTILE=$(step "the hostile guest, tools/smmuv3-hostile-guest (arm64)" "seconds" \
                    "$here/testbed/tool.sh" smmuv3-hostile-guest) ||
         die "cross-building the hostile guest failed"
+    DMABENCH=$(step "the I/O benchmark, tools/dmabench (arm64)" "seconds" \
+                    "$here/testbed/tool.sh" dmabench) ||
+        die "cross-building dmabench failed"
     EFI=/usr/share/qemu-efi-aarch64/QEMU_EFI.fd
     [ -f "$EFI" ] || die "$EFI missing (package qemu-efi-aarch64)"
 
     local w=$BUILD/e2e
     mkdir -p "$w"
     "$here/testbed/mkinitramfs.sh" "$w/l2.cpio.gz" "$TOP/testbed/l2-init.sh" \
-        "$HOSTILE:/bin/smmuv3-hostile-guest" ||
+        "$HOSTILE:/bin/smmuv3-hostile-guest" "$DMABENCH:/bin/dmabench" ||
         die "building the L2 initramfs failed"
     # The L2 QEMU arguments of every scenario go into the one L1 initramfs.
     rm -rf "$w/l2args" && mkdir -p "$w/l2args"
-    local s
+    local s c
     for s in $ALL; do
         scenario_def "$s"
         echo "$L2_ARGS" > "$w/l2args/$s"
+    done
+    # make bench: the QEMU arguments and kernel parameters of each L2 run
+    for c in $BENCH_CONFIGS; do
+        bench_config "$c"
+        echo "$BENCH_ARGS" > "$w/l2args/bench-$c"
+        echo "$BENCH_APPEND" > "$w/l2args/bench-$c.append"
     done
     "$here/testbed/mkinitramfs.sh" "$w/l1.cpio.gz" "$TOP/testbed/l1-init.sh" \
         "$L2QEMU:/bin/qemu-system-aarch64" "$PROBE:/bin/smmuv3-accel-probe" \
@@ -141,12 +150,32 @@ prepare() {
     L1INITRD=$w/l1.cpio.gz
 }
 
+# make bench: the L2 configurations compared, in this order, on one device
+BENCH_CONFIGS="none accel-strict accel-lazy virtio-iommu accel-ril-off
+ accel-ril-off-nobatch"
+BENCH_SMMU="-device arm-smmuv3,primary-bus=pcie.0,id=smmu0,accel=on"
+
+# bench_config NAME: BENCH_ARGS and BENCH_APPEND of an L2 run of make bench
+bench_config() {
+    BENCH_APPEND="iommu.strict=1"
+    case "$1" in
+    none) BENCH_ARGS="" ;;
+    accel-strict) BENCH_ARGS=$BENCH_SMMU ;;
+    accel-lazy) BENCH_ARGS=$BENCH_SMMU; BENCH_APPEND="iommu.strict=0" ;;
+    virtio-iommu) BENCH_ARGS="-device virtio-iommu-pci" ;;
+    accel-ril-off) BENCH_ARGS="$BENCH_SMMU,ril=off" ;;
+    # (a test-only switch: one host call per command)
+    accel-ril-off-nobatch) BENCH_ARGS="$BENCH_SMMU,ril=off,x-accel-no-batch=on" ;;
+    esac
+}
+
 # scenario_def NAME: sets the scenario's L0 SMMU options, L2 firmware and
 # QEMU arguments, and what counts as success (EXPECT).
 scenario_def() {
     L0_SMMU="stage=nested,s2fwb=on"
     L0_NVME=1
     L0_TWO_SMMUS=0
+    DISK_MIB=16
     L1_APPEND=""
     LONG=0
     L2FW=dt
@@ -280,6 +309,22 @@ scenario_def() {
         L2_ARGS="-device arm-smmuv3,primary-bus=pcie.0,accel=on,ril=on,ats=off,oas=44,ssidsize=0"
         REFUSAL="cannot be behind a vIOMMU that the host IOMMU accelerates"
         EXPECT=qemu-refuses ;;
+    bench | bench-short)
+        # make bench (testbed/l1/bench.sh), and its short version in make
+        # check: every configuration, one run of two small workloads
+        NEEDS=accel
+        L2FW=uefi
+        EXPECT=bench
+        LONG=1
+        DISK_MIB=64
+        if [ "$1" = bench ]; then
+            L1_APPEND="e2e.bench_configs=$(echo $BENCH_CONFIGS | tr ' ' ,) e2e.bench_reps=${E2E_BENCH_REPS:-3}"
+            L2_APPEND="e2e.bench=${E2E_BENCH_MIB:-16}"
+            LONG=8
+        else
+            L1_APPEND="e2e.bench_configs=$(echo $BENCH_CONFIGS | tr ' ' ,) e2e.bench_reps=1"
+            L2_APPEND="e2e.bench=2 e2e.bench_set=short"
+        fi ;;
     accel-hotplug)
         LONG=1
         # The NVMe on a hotpluggable root port; L1 unplugs and plugs it
@@ -373,6 +418,20 @@ check() {
         grep -qF "$REFUSAL" "$log" ||
             { echo "L2 QEMU failed, but not with '$REFUSAL'"; return 1; }
         echo "L2 QEMU refused: $(grep -m1 -F "$REFUSAL" "$log" | sed 's/^ *//' | cut -c1-160)"
+        ;;
+    bench)
+        # Every configuration ran, every workload verified: the table
+        local c n
+        grep -q '^E2E-BENCH-DONE' "$log" || { echo "the benchmark did not finish"; return 1; }
+        grep -q '^E2E-BENCH-FAIL' "$log" && { grep -m1 '^E2E-BENCH-FAIL' "$log"; return 1; }
+        for c in $BENCH_CONFIGS; do
+            n=$(grep -c "^E2E-BENCH $c " "$log")
+            [ "$n" -ge 2 ] || { echo "configuration $c: $n workloads"; return 1; }
+        done
+        grep '^E2E-BENCH ' "$log" | grep -qvE 'verify=(ok|written) ' &&
+            { echo "a workload did not verify: $(grep '^E2E-BENCH ' "$log" | grep -vE 'verify=(ok|written) ' | head -n 1)"; return 1; }
+        "$here/bench-table.sh" "$log" > "$d/table" || { echo "no table"; return 1; }
+        echo "$(grep -c '^E2E-BENCH ' "$log") workloads in $(echo $BENCH_CONFIGS | wc -w) configurations, all verified; table in ${d#"$TOP"/}/table"
         ;;
     two-vsmmus)
         # Both disks read and written, one vIOMMU per vSMMU, each on the
@@ -581,8 +640,9 @@ run_scenario() {
     local append="console=ttyAMA0 panic=-1 e2e.scenario=$name e2e.l2fw=$L2FW $L1_APPEND"
     # The loops of the lifecycle scenarios take longer
     local l0_timeout=$L0_TIMEOUT l2_timeout=$L2_TIMEOUT
-    if [ "$LONG" = 1 ]; then
-        l0_timeout=$((L0_TIMEOUT * 5)) l2_timeout=$((L0_TIMEOUT * 5 - 60))
+    if [ "$LONG" -ge 1 ]; then
+        l0_timeout=$((L0_TIMEOUT * 5 * LONG))
+        l2_timeout=$((L0_TIMEOUT * 5 - 60))
     fi
     append="$append e2e.l2_timeout=$l2_timeout"
     # What L2 gets on its command line.

@@ -80,6 +80,36 @@ if [ -n "$cycles" ]; then
     done_ ok
 fi
 
+# e2e.bench=MIB: the I/O benchmark (make bench): each workload writes, then
+# reads and verifies, MIB MiB of the disk with O_DIRECT (tools/dmabench);
+# e2e.bench_set=short: a few workloads only.  A second of quiet after each
+# line lets the host (L1) read the VMM's counters for it.
+mib=$(param e2e.bench)
+if [ -n "$mib" ]; then
+    dev=$(wait_disk 60) || { say "no NVMe block device appeared"; done_ fail; }
+    if [ "$(param e2e.bench_set)" = short ]; then
+        set -- "seq 4096 1" "rand 131072 16"
+    else
+        set -- "seq 4096 1" "seq 4096 16" "seq 131072 1" "seq 131072 16" \
+               "rand 4096 1" "rand 4096 16" "rand 131072 1" "rand 131072 16"
+    fi
+    sleep 1
+    echo "E2E-BENCH-BEGIN"
+    sleep 1
+    n=0
+    for w in "$@"; do
+        n=$((n + 1))
+        # shellcheck disable=SC2086
+        set -- $w
+        /bin/dmabench "$dev" write "$1" "$2" "$3" "$mib" "$n"
+        sleep 1
+        /bin/dmabench "$dev" read "$1" "$2" "$3" "$mib" "$n"
+        sleep 1
+    done
+    echo "E2E-BENCH-END"
+    done_ ok
+fi
+
 dev=$(wait_disk 30) || { say "no NVMe block device appeared"; dmesg | tail -n 30; done_ fail; }
 say "found $dev ($(cat /sys/block/nvme0n1/size) sectors) via $(readlink /sys/block/nvme0n1/device/device/driver)"
 grep -E 'nvme' /proc/interrupts | head -n 4 | sed 's/^/L2: irq: /'

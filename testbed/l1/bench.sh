@@ -1,0 +1,54 @@
+# shellcheck shell=sh
+# bench (sourced by L1's /init): make bench.  One L0 boot; for each
+# configuration of e2e.bench_configs, e2e.bench_reps L2 runs one after
+# another on the same NVMe, each running the I/O workloads of
+# tools/dmabench (testbed/l2-init.sh, e2e.bench).  After each workload the
+# accelerated vSMMU's counters (QOM, over QMP) and the VMM's CPU time are
+# read: one line per workload for scripts/bench-table.sh,
+#   E2E-BENCH <config> <rep> <DMABENCH line> host-calls=<n> cmds=<n>
+#       syncs=<n> cpu-ticks=<n>
+# The configurations' QEMU arguments and L2 kernel parameters are in
+# /l2/args.d/bench-<config>{,.append}.
+
+counter() {
+    if qmp '{"execute": "qom-get", "arguments": {"path": "/machine/peripheral/smmu0", "property": "'"$1"'"}}' 10; then
+        echo "$QMP_REPLY" | sed -n 's/.*"return": \([0-9]*\).*/\1/p'
+    else
+        echo 0
+    fi
+}
+
+snapshot() {
+    snap="$(counter accel-host-calls) $(counter accel-cmds-forwarded) $(counter accel-cmd-syncs) $(l2_cpu)"
+}
+
+for config in $(param e2e.bench_configs | tr , ' '); do
+    for rep in $(seq 1 "$(param e2e.bench_reps)"); do
+        set -f
+        # shellcheck disable=SC2046
+        set -- $(cat "/l2/args.d/bench-$config") $(hostdev "$bdf" nvme0)
+        set +f
+        L2_EXTRA_APPEND=$(cat "/l2/args.d/bench-$config.append")
+        say "bench $config, run $rep: $*"
+        l2_start "$@"
+        l2_wait E2E-BENCH-BEGIN 1 240 ||
+            { echo "E2E-BENCH-FAIL $config $rep: the guest did not start"; l2_end 30; continue; }
+        snapshot
+        prev=$snap
+        n=1
+        while l2_wait '^DMABENCH ' "$n" 600; do
+            snapshot
+            line=$(grep '^DMABENCH ' "$L2OUT" | sed -n "${n}p")
+            set -- $prev
+            p_calls=$1 p_cmds=$2 p_syncs=$3 p_cpu=$4
+            set -- $snap
+            echo "E2E-BENCH $config $rep ${line#DMABENCH } host-calls=$(($1 - p_calls)) cmds=$(($2 - p_cmds)) syncs=$(($3 - p_syncs)) cpu-ticks=$(($4 - p_cpu))"
+            prev=$snap
+            n=$((n + 1))
+            grep -q 'E2E-BENCH-END' "$L2OUT" &&
+                [ "$(grep -c '^DMABENCH ' "$L2OUT")" -lt "$n" ] && break
+        done
+        l2_end 120
+    done
+done
+echo "E2E-BENCH-DONE"
