@@ -44,7 +44,7 @@ targets=(qemu-system-aarch64 ${BUILD_TARGETS:-})
 for t in tests/qtest/bios-tables-test tests/qtest/qom-test \
          tests/qtest/device-introspect-test tests/qtest/test-hmp \
          tests/qtest/arm-smmuv3-test tests/unit/test-smmuv3-accel \
-         tests/qtest/arm-smmuv3-bench \
+         tests/qtest/arm-smmuv3-bench tests/qtest/pci-acpi-index-test \
          storage-daemon/qemu-storage-daemon \
          pc-bios/edk2-aarch64-code.fd pc-bios/edk2-arm-vars.fd; do
     if ninja -C "$bld" -t query "$t" >/dev/null 2>&1; then

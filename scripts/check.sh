@@ -100,6 +100,7 @@ e2e_tests() {
 
 # The meson names of the QEMU tests we run (qtest-aarch64 suite + ours).
 QEMU_TESTS="qtest-aarch64/qom-test qtest-aarch64/device-introspect-test
+ qtest-aarch64/pci-acpi-index-test
  qtest-aarch64/test-hmp qtest-aarch64/arm-smmuv3-test test-smmuv3-accel
  qtest-aarch64/bios-tables-test"
 [ -n "${SMMU_QEMU_TESTS:-}" ] && QEMU_TESTS=$SMMU_QEMU_TESTS
