@@ -46,7 +46,8 @@ DISK_MIB=16
 # The cases of tools/smmuv3-hostile-guest, each of which must print PASS.
 HOSTILE_CASES="ste-stage2 ste-nested ste-reserved-config ste-malformed-s1
  ste-s1fmt-ignored ste-abort ste-bypass ste-s1-valid cmd-stage2-tlbi
- cmd-unknown-opcode cmd-el2-tlbi cfgi-all cfgi-ste-range host-fault-event alive"
+ cmd-unknown-opcode cmd-el2-tlbi cfgi-all cfgi-ste-range host-fault-event
+ vdevice-renumber alive"
 # What the L2 VMM must have logged (-d guest_errors) about them.
 HOSTILE_LOGGED=("illegal STE for SID 0x[0-9a-f]*: Config enables stage 2"
     "illegal STE for SID 0x[0-9a-f]*: reserved Config value"
@@ -222,11 +223,15 @@ scenario_def() {
         # UEFI and ACPI, as accel=on needs for the device's MSIs: the
         # SMMU's base is in the IORT, and the tables that /dev/mem maps go
         # to a memory DIMM that the guest kernel (no memory hotplug) does
-        # not use.
+        # not use.  Two NVMe controllers, each behind its own root port
+        # (buses 1 and 2): vdevice-renumber gives the StreamID of the first
+        # to the second by renumbering the ports' buses, and QEMU must
+        # move the StreamID's iommufd vDEVICE to the second.
         NEEDS=accel
+        L0_NVME=2
         L2FW=uefi
         EXPECT=hostile
-        L2_ARGS="-m 512M,slots=1,maxmem=1G -object memory-backend-ram,id=spare,size=64M -device pc-dimm,memdev=spare,addr=0x80000000 -device arm-smmuv3,primary-bus=pcie.0,accel=on -trace smmuv3_accel_* -d guest_errors -D /tmp/l2-qemu.log"
+        L2_ARGS="-m 512M,slots=1,maxmem=1G -object memory-backend-ram,id=spare,size=64M -device pc-dimm,memdev=spare,addr=0x80000000 -device pcie-root-port,id=rp0,chassis=1,bus=pcie.0 -device pcie-root-port,id=rp1,chassis=2,bus=pcie.0 -device arm-smmuv3,primary-bus=pcie.0,accel=on -trace smmuv3_accel_* -d guest_errors -D /tmp/l2-qemu.log @HOSTDEV@,bus=rp0 @HOSTDEV2@,bus=rp1"
         L2_APPEND="e2e.hostile=1 e2e.spare_ram=0x80000000:0x4000000 initcall_blacklist=arm_smmu_driver_init" ;;
     accel-host-lacks-ril)
         # ril=on on a host SMMU without range invalidation: QEMU must

@@ -15,6 +15,10 @@
  * makes the NVMe controller do DMA through a legal stage 1 that maps
  * nothing, and expects the SMMU's F_TRANSLATION for it in the event queue
  * (with accel=on the fault is the host SMMU's, passed on by the VMM).
+ * With a second NVMe controller, each behind its own root port, it then
+ * renumbers the buses so that the second gets the StreamID the first
+ * translated with, and expects the same fault for the second's DMA (with
+ * accel=on the VMM must move the StreamID's vDEVICE to the second device).
  *
  * Each case prints one line:
  *   E2E-HOSTILE PASS <case>: <what was seen>
@@ -31,6 +35,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -207,9 +212,12 @@ struct ctx {
     unsigned int oas_bits, ssidsize, oas_field;
     char bdf[256];
     uint32_t sid;
+    char bdf2[256];     /* a second NVMe controller ("" if none), for vdevice-renumber */
+    uint32_t sid2;
     unsigned int st_log2, cq_log2, eq_log2;
     uint64_t st_off, cq_off, eq_off, cd_off, s2tt_off;
     uint64_t fcd_off, s1tt_off;     /* host-fault-event: valid CD, empty table */
+    uint64_t fault_ms;  /* host-fault-event: doorbell to the first fault (0: none) */
     uint32_t cq_prod;   /* index and wrap bit, as last written */
     uint32_t eq_cons;   /* index and wrap bit, as last written */
 };
@@ -319,6 +327,17 @@ static void cat(char *buf, size_t len, const char *fmt, ...)
     }
     va_start(ap, fmt);
     vsnprintf(buf + used, len - used, fmt, ap);
+    va_end(ap);
+}
+
+/* Set a fixed buffer, truncating (a message of a case: truncation is fine) */
+static void __attribute__((format(printf, 3, 4)))
+setf(char *buf, size_t len, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(buf, len, fmt, ap);
     va_end(ap);
 }
 
@@ -518,48 +537,79 @@ static bool find_spare_ram(struct ctx *c, char *why, size_t whylen)
     return true;
 }
 
-/* The first NVMe controller (class 0x010802), unless a BDF was given */
+static bool is_nvme(const char *bdf)
+{
+    char path[4096], cls[32];
+    ssize_t n;
+
+    snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/class", bdf);
+    n = read_file(path, cls, sizeof(cls) - 1);
+    if (n <= 0) {
+        return false;
+    }
+    cls[n] = '\0';
+    return !strncmp(cls, "0x010802", 8);
+}
+
+/* A PCI device's StreamID is its requester ID */
+static bool bdf_sid(const char *bdf, uint32_t *sid)
+{
+    unsigned int dom, bus, dev, fn;
+
+    if (sscanf(bdf, "%x:%x:%x.%x", &dom, &bus, &dev, &fn) != 4 ||
+        bus > 0xff || dev > 0x1f || fn > 7) {
+        return false;
+    }
+    *sid = bus << 8 | dev << 3 | fn;
+    return true;
+}
+
+static int not_hidden(const struct dirent *de)
+{
+    return de->d_name[0] != '.';
+}
+
+/*
+ * The first two NVMe controllers (class 0x010802), by name: the first is
+ * the device, unless a BDF was given; the other one (c->bdf2) is for
+ * vdevice-renumber.
+ */
 static bool find_device(struct ctx *c, const char *want, char *why, size_t whylen)
 {
     const char *dir = "/sys/bus/pci/devices";
-    unsigned int dom, bus, dev, fn;
-    struct dirent *de;
-    DIR *d;
+    struct dirent **names = NULL;
+    int n, i;
 
     c->bdf[0] = '\0';
+    c->bdf2[0] = '\0';
     if (want) {
         snprintf(c->bdf, sizeof(c->bdf), "%s", want);
-    } else if ((d = opendir(dir))) {
-        while ((de = readdir(d))) {
-            char path[4096], cls[32];
-            ssize_t n;
+    }
+    n = scandir(dir, &names, not_hidden, alphasort);
+    for (i = 0; i < n; i++) {
+        const char *name = names[i]->d_name;
 
-            if (de->d_name[0] == '.') {
-                continue;
-            }
-            snprintf(path, sizeof(path), "%s/%s/class", dir, de->d_name);
-            n = read_file(path, cls, sizeof(cls) - 1);
-            if (n > 0) {
-                cls[n] = '\0';
-                if (!strncmp(cls, "0x010802", 8)) {
-                    snprintf(c->bdf, sizeof(c->bdf), "%s", de->d_name);
-                    break;
-                }
+        if (!c->bdf2[0] && is_nvme(name)) {
+            if (!c->bdf[0]) {
+                snprintf(c->bdf, sizeof(c->bdf), "%s", name);
+            } else if (strcmp(name, c->bdf) != 0) {
+                snprintf(c->bdf2, sizeof(c->bdf2), "%s", name);
             }
         }
-        closedir(d);
+        free(names[i]);
     }
+    free(names);
     if (!c->bdf[0]) {
         snprintf(why, whylen, "no NVMe controller (class 0x010802) in %s", dir);
         return false;
     }
-    if (sscanf(c->bdf, "%x:%x:%x.%x", &dom, &bus, &dev, &fn) != 4 ||
-        bus > 0xff || dev > 0x1f || fn > 7) {
+    if (!bdf_sid(c->bdf, &c->sid)) {
         snprintf(why, whylen, "cannot parse PCI address '%s' (want DDDD:BB:DD.F)", c->bdf);
         return false;
     }
-    /* A PCI device's StreamID is its requester ID */
-    c->sid = bus << 8 | dev << 3 | fn;
+    if (c->bdf2[0] && !bdf_sid(c->bdf2, &c->sid2)) {
+        c->bdf2[0] = '\0';
+    }
     return true;
 }
 
@@ -581,18 +631,18 @@ static bool write_sysfs(const char *path, const char *val)
  * keep every driver away (driver_override names no driver) and unbind the
  * one it has, if any.
  */
-static void keep_drivers_away(struct ctx *c)
+static void keep_drivers_away(const char *bdf)
 {
     char path[4096];
     struct stat st;
 
-    snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override", c->bdf);
+    snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override", bdf);
     write_sysfs(path, "smmuv3-hostile-guest");
-    snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", c->bdf);
+    snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", bdf);
     if (!stat(path, &st)) {
-        snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver/unbind", c->bdf);
-        info("%s had a driver: %s", c->bdf,
-             write_sysfs(path, c->bdf) ? "unbound" : "unbind FAILED");
+        snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver/unbind", bdf);
+        info("%s had a driver: %s", bdf,
+             write_sysfs(path, bdf) ? "unbound" : "unbind FAILED");
     }
 }
 
@@ -1071,40 +1121,49 @@ static void cd_write_valid(struct ctx *c, uint64_t cd_off, uint64_t ttb0)
     dsb();
 }
 
-/* The device's PCI command register, through sysfs (2 bytes at offset 4) */
-static bool pci_command_rd(struct ctx *c, uint16_t *v)
+/* @len bytes at @off of the config space of the PCI device in sysfs directory @dir */
+static bool config_io(const char *dir, unsigned int off, uint8_t *buf,
+                      size_t len, bool write)
 {
     char path[4096];
-    uint8_t b[2];
     bool ok;
     int fd;
 
-    snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", c->bdf);
-    fd = open(path, O_RDONLY);
+    snprintf(path, sizeof(path), "%s/config", dir);
+    fd = open(path, write ? O_WRONLY : O_RDONLY);
     if (fd < 0) {
         return false;
     }
-    ok = pread(fd, b, 2, 4) == 2;
+    ok = (write ? pwrite(fd, buf, len, off) : pread(fd, buf, len, off)) ==
+         (ssize_t)len;
     close(fd);
+    return ok;
+}
+
+/*
+ * The PCI command register (2 bytes at offset 4) of the device that the
+ * sysfs name @bdf reaches now: Linux addresses config space by the bus
+ * number it enumerated, whatever the bridges say today.
+ */
+static bool pci_command_rd(const char *bdf, uint16_t *v)
+{
+    char dir[4096];
+    uint8_t b[2] = { 0, 0 };
+    bool ok;
+
+    snprintf(dir, sizeof(dir), "/sys/bus/pci/devices/%s", bdf);
+    ok = config_io(dir, 4, b, 2, false);
     *v = (uint16_t)(b[0] | b[1] << 8);
     return ok;
 }
 
-static bool pci_command_wr(struct ctx *c, uint16_t v)
+static bool pci_command_wr(const char *bdf, uint16_t v)
 {
-    const uint8_t b[2] = { v & 0xff, v >> 8 };
-    char path[4096];
-    bool ok;
-    int fd;
+    uint8_t b[2] = { v & 0xff, v >> 8 };
+    char dir[4096];
 
-    snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", c->bdf);
-    fd = open(path, O_WRONLY);
-    if (fd < 0) {
-        return false;
-    }
-    ok = pwrite(fd, b, 2, 4) == 2;
-    close(fd);
-    return ok;
+    snprintf(dir, sizeof(dir), "/sys/bus/pci/devices/%s", bdf);
+    return config_io(dir, 4, b, 2, true);
 }
 
 static uint32_t nvme_rd(volatile uint8_t *bar, unsigned int off)
@@ -1152,8 +1211,8 @@ struct host_faults {
  * one F_TRANSLATION per piece: every record for the stream with its
  * InputAddr in the page of the admin submission queue is that fault.
  */
-static void host_faults_take(struct ctx *c, struct host_faults *hf,
-                             const char *when)
+static void host_faults_take(struct ctx *c, uint32_t sid,
+                             struct host_faults *hf, const char *when)
 {
     struct events ev;
     unsigned int i;
@@ -1166,7 +1225,7 @@ static void host_faults_take(struct ctx *c, struct host_faults *hf,
     for (i = 0; i < ev.n && i < EVT_RAW_KEPT; i++) {
         const uint64_t *r = ev.raw[i];
 
-        if (EVT_TYPE(r[0]) != EVT_F_TRANSLATION || EVT_SID(r[0]) != c->sid ||
+        if (EVT_TYPE(r[0]) != EVT_F_TRANSLATION || EVT_SID(r[0]) != sid ||
             r[2] >> 12 != FAULT_ASQ_IOVA >> 12) {
             hf->others++;
             continue;
@@ -1186,40 +1245,219 @@ static void host_faults_take(struct ctx *c, struct host_faults *hf,
     hf->all.n += ev.n;
 }
 
+/* CFGI_STE + CFGI_CD (SSID 0) + TLBI_NH_ASID + CMD_SYNC for @sid */
+static bool s1_invalidate(struct ctx *c, uint32_t sid, char *got, size_t gotlen)
+{
+    const uint64_t cmd[4][2] = {
+        { CMD_CFGI_STE | CMD0_SID(sid), CMD1_LEAF },
+        { CMD_CFGI_CD | CMD0_SID(sid), CMD1_LEAF },     /* SSID 0 */
+        { CMD_TLBI_NH_ASID | CMD0_ASID(FAULT_ASID), 0 },
+        { CMD_SYNC, 0 },
+    };
+
+    return cmdq_run(c, cmd, 4, got, gotlen);
+}
+
 /*
- * The device does DMA while its STE is a legal stage 1 whose walk fails:
- * the guest's own tables translate nothing.  With accel=on the host SMMU
- * walks them and faults; the host kernel reports the event of the guest's
- * stage 1 on the vIOMMU's vEVENTQ, with the guest's StreamID, and the
- * vSMMU must put it in the guest's event queue: F_TRANSLATION (0x10) for
- * the StreamID, InputAddr (double words 2-3) in the page the device read.
+ * The device's STE becomes a legal stage 1 with a valid CD over an empty
+ * level-1 table, installed with CFGI_STE + CFGI_CD + TLBI_NH_ASID +
+ * CMD_SYNC; it must raise nothing (no transaction uses it yet).  On
+ * failure, @msg says what came.
+ */
+static bool s1_fault_ste(struct ctx *c, char *msg, size_t msglen)
+{
+    char got[512] = "";
+    uint64_t ste[8], off;
+    struct events ev;
+
+    for (off = 0; off < 0x1000; off += 8) {
+        wr64(c->mem + c->s1tt_off + off, 0);
+    }
+    cd_write_valid(c, c->fcd_off, c->mem_pa + c->s1tt_off);
+    ste_s1(ste, c->mem_pa + c->fcd_off);
+    ste_write(c, ste);
+    if (!s1_invalidate(c, c->sid, got, sizeof(got))) {
+        setf(msg, msglen, "CFGI_STE + CFGI_CD + TLBI_NH_ASID + CMD_SYNC for "
+             "the stage-1 STE: expected no command error, got %s", got);
+        return false;
+    }
+    evtq_collect(c, false, &ev);
+    if (ev.n) {
+        setf(msg, msglen, "the stage-1 STE with a valid CD raised events "
+             "before any DMA: %s", ev.text);
+        return false;
+    }
+    return true;
+}
+
+/*
+ * The NVMe controller does DMA while its STE is the legal stage 1 of
+ * s1_fault_ste(), whose walk fails: the guest's own tables translate
+ * nothing.  With accel=on the host SMMU walks them and faults; the host
+ * kernel reports the event of the guest's stage 1 on the vIOMMU's
+ * vEVENTQ, with the guest's StreamID, and the vSMMU must put it in the
+ * guest's event queue: F_TRANSLATION (0x10) for the StreamID, InputAddr
+ * (double words 2-3) in the page the device read.
  *
  * The DMA: with no driver, enable the NVMe controller with its admin
  * submission queue at an IOVA the stage 1 does not map, and ring the
  * admin SQ doorbell: the controller reads the submission queue entry.
- * The controller is left disabled (CC.EN=0) afterwards.
+ * The controller is left disabled (CC.EN=0) afterwards, and its PCI
+ * command register as it was.
+ *
+ * The controller is the one whose command register the sysfs name
+ * @cfg_bdf reaches, whose BAR0 is the resource0 of @bar_bdf (the same
+ * name, unless the guest renumbered buses behind Linux's back), and whose
+ * StreamID is @sid.  The fault must come within @wait_ms; @first_ms is
+ * how long the first one took (0 if none came).  True when the fault came
+ * as it must; @msg says what was seen.
  */
-static void case_host_fault(struct ctx *c, const char *name)
+static bool nvme_fault_dma(struct ctx *c, const char *cfg_bdf,
+                           const char *bar_bdf, uint32_t sid, uint64_t wait_ms,
+                           uint64_t *first_ms, char *msg, size_t msglen)
 {
-    const uint64_t cmd[4][2] = {
-        { CMD_CFGI_STE | CMD0_SID(c->sid), CMD1_LEAF },
-        { CMD_CFGI_CD | CMD0_SID(c->sid), CMD1_LEAF },     /* SSID 0 */
-        { CMD_TLBI_NH_ASID | CMD0_ASID(FAULT_ASID), 0 },
-        { CMD_SYNC, 0 },
-    };
-    char path[4096], got[512] = "", late[256] = "";
+    char path[4096], late[256] = "";
     volatile uint8_t *bar = NULL;
-    uint64_t ste[8], off, bar_len = 0, deadline, to_ms;
+    uint64_t bar_len = 0, deadline, to_ms, rung;
     uint32_t cap_lo, cap_hi, csts = 0, csts_after;
     uint16_t pcicmd = 0;
     struct host_faults hf;
-    struct events ev;
     struct stat st;
-    bool cmd_changed = false;
+    bool cmd_changed = false, ok = false;
     const uint64_t *rec = hf.rec;
+    int fd = -1;
+
+    *first_ms = 0;
+    /* 1. The NVMe: Memory Space + Bus Master, BAR0 mapped */
+    if (!pci_command_rd(cfg_bdf, &pcicmd) ||
+        !pci_command_wr(cfg_bdf, pcicmd | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER)) {
+        setf(msg, msglen, "cannot read or write the PCI command register "
+             "of %s through sysfs: %s", cfg_bdf, strerror(errno));
+        return false;
+    }
+    cmd_changed = true;
+    snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource0", bar_bdf);
+    fd = open(path, O_RDWR | O_SYNC);
+    if (fd >= 0 && !fstat(fd, &st) && st.st_size >= 0x2000) {
+        void *p;
+
+        bar_len = (uint64_t)st.st_size;
+        p = mmap(NULL, bar_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        bar = p == MAP_FAILED ? NULL : (volatile uint8_t *)p;
+    }
+    if (!bar) {
+        setf(msg, msglen, "cannot map BAR0 of %s (%s, %" PRIu64 " bytes): %s",
+             bar_bdf, path, bar_len, strerror(errno));
+        goto out;
+    }
+    cap_lo = nvme_rd(bar, NVME_CAP_LO);
+    cap_hi = nvme_rd(bar, NVME_CAP_HI);
+    to_ms = 500 * (uint64_t)((cap_lo >> 24) & 0xff);
+    to_ms = to_ms < 1000 ? 1000 : to_ms > 10000 ? 10000 : to_ms;
+    info("NVMe %s: CAP=0x%08x%08x (TO %" PRIu64 " ms, DSTRD %u), CC=0x%08x "
+         "CSTS=0x%08x, PCI command 0x%04x", bar_bdf, cap_hi, cap_lo, to_ms,
+         cap_hi & 0xf, nvme_rd(bar, NVME_CC), nvme_rd(bar, NVME_CSTS), pcicmd);
+
+    /* 2. Disable, admin queues at unmapped IOVAs, enable, ring the doorbell */
+    nvme_wr(bar, NVME_CC, 0);
+    if (!nvme_wait_rdy(bar, 0, to_ms)) {
+        setf(msg, msglen, "the NVMe controller did not become ready=0 after "
+             "CC.EN=0 (CSTS=0x%08x)", nvme_rd(bar, NVME_CSTS));
+        goto out;
+    }
+    nvme_wr(bar, NVME_AQA, 0x000f000f);         /* 16 entries each */
+    nvme_wr64(bar, NVME_ASQ, FAULT_ASQ_IOVA);
+    nvme_wr64(bar, NVME_ACQ, FAULT_ACQ_IOVA);
+    nvme_wr(bar, NVME_CC, NVME_CC_EN | NVME_CC_IOSQES(6) | NVME_CC_IOCQES(4));
+    if (!nvme_wait_rdy(bar, NVME_CSTS_RDY, to_ms)) {
+        setf(msg, msglen, "the NVMe controller did not become ready after "
+             "CC.EN=1 (CSTS=0x%08x)", nvme_rd(bar, NVME_CSTS));
+        goto out;
+    }
+    dsb();
+    nvme_wr(bar, NVME_SQ0TDBL, 1);
+    rung = now_ms();
+
+    /*
+     * 3. The host's fault, in the guest's event queue; once it is there,
+     * what follows within 500 ms.
+     */
+    memset(&hf, 0, sizeof(hf));
+    deadline = rung + wait_ms;
+    do {
+        bool had = hf.found;
+
+        pause_us(2000);
+        host_faults_take(c, sid, &hf, "");
+        if (!had && hf.found) {
+            uint64_t t = now_ms();
+
+            deadline = t + 500;
+            *first_ms = t > rung ? t - rung : 1;
+        }
+    } while (now_ms() < deadline);
+    csts = nvme_rd(bar, NVME_CSTS);
+
+    /* 4. Controller off again; anything late still counts */
+    nvme_wr(bar, NVME_CC, 0);
+    if (!nvme_wait_rdy(bar, 0, to_ms)) {
+        snprintf(late, sizeof(late), "; the controller did not become ready=0 "
+                 "after CC.EN=0 (CSTS=0x%08x)", nvme_rd(bar, NVME_CSTS));
+    }
+    csts_after = nvme_rd(bar, NVME_CSTS);
+    pause_us(EVT_QUIET_MS * 1000);
+    host_faults_take(c, sid, &hf, " (after CC.EN=0)");
+
+    if (!hf.found) {
+        setf(msg, msglen, "DMA of the NVMe at IOVA 0x%llx through a valid, "
+             "empty stage 1: expected F_TRANSLATION (0x%02x) for SID 0x%x "
+             "with InputAddr in that page within %" PRIu64 " ms, got %s "
+             "(CSTS=0x%08x, then 0x%08x)%s", FAULT_ASQ_IOVA,
+             EVT_F_TRANSLATION, sid, wait_ms, hf.all.n ? hf.all.text : "no event", csts,
+             csts_after, late);
+    } else if (EVT_S2(rec[1]) || hf.others || late[0]) {
+        setf(msg, msglen, "F_TRANSLATION SID 0x%x InputAddr 0x%" PRIx64
+             ", but expected S2=0 and no other event: S2=%u, %u other "
+             "events, all: %s%s", sid, rec[2], (unsigned int)EVT_S2(rec[1]),
+             hf.others, hf.all.text, late);
+    } else {
+        setf(msg, msglen, "the NVMe read its submission queue at IOVA 0x%llx "
+             "through a valid CD (ASID %u) over an empty table; the host's "
+             "event came to the guest's event queue: %s (0x%02x) SID 0x%x "
+             "InputAddr 0x%" PRIx64 " RnW=%u S2=%u CLASS=%u, record "
+             "0x%016" PRIx64 " 0x%016" PRIx64 " 0x%016" PRIx64 " 0x%016"
+             PRIx64 "; %u such records, InputAddr 0x%" PRIx64 "-0x%" PRIx64
+             ", no other event; controller CSTS=0x%08x (CFS %s), disabled "
+             "again", FAULT_ASQ_IOVA, FAULT_ASID, evt_name(EVT_TYPE(rec[0])),
+             EVT_TYPE(rec[0]), EVT_SID(rec[0]), rec[2],
+             (unsigned int)EVT_RNW(rec[1]), (unsigned int)EVT_S2(rec[1]),
+             EVT_CLASS(rec[1]), rec[0], rec[1], rec[2], rec[3], hf.nfault,
+             hf.lo, hf.hi, csts, csts & NVME_CSTS_CFS ? "set" : "clear");
+        ok = true;
+    }
+out:
+    if (bar) {
+        nvme_wr(bar, NVME_CC, 0);
+        munmap((void *)bar, bar_len);
+    }
+    if (fd >= 0) {
+        close(fd);
+    }
+    if (cmd_changed) {
+        pci_command_wr(cfg_bdf, pcicmd);
+    }
+    return ok;
+}
+
+/*
+ * host-fault-event: the device's DMA through a legal stage 1 that maps
+ * nothing; the host's fault must reach the guest's event queue.
+ */
+static void case_host_fault(struct ctx *c, const char *name)
+{
+    char path[4096], msg[2048] = "";
     char cls[32] = "";
     ssize_t n;
-    int fd = -1;
 
     /* The DMA is NVMe's: any other device is left alone */
     snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/class", c->bdf);
@@ -1232,35 +1470,143 @@ static void case_host_fault(struct ctx *c, const char *name)
                c->bdf, cls);
         return;
     }
+    if (!s1_fault_ste(c, msg, sizeof(msg))) {
+        report(name, false, "%s", msg);
+        return;
+    }
+    report(name, nvme_fault_dma(c, c->bdf, c->bdf, c->sid, HOST_EVT_WAIT_MS,
+                                &c->fault_ms, msg, sizeof(msg)), "%s", msg);
+}
 
-    /* 1. A valid CD over an empty level-1 table, the STE, the invalidations */
-    for (off = 0; off < 0x1000; off += 8) {
-        wr64(c->mem + c->s1tt_off + off, 0);
+/* ------------------------------------------------------------------ */
+/* A StreamID that moves to another device: the guest renumbers buses  */
+/* ------------------------------------------------------------------ */
+
+#define PCI_HEADER_TYPE         0x0e
+#define PCI_SECONDARY_BUS       0x19
+#define PCI_SUBORDINATE_BUS     0x1a
+
+/* The PCI bridge a device is behind, and its bus numbers as found */
+struct pci_port {
+    char dir[PATH_MAX];         /* its sysfs directory */
+    uint8_t sec, sub;
+};
+
+static bool port_find(const char *bdf, struct pci_port *p)
+{
+    char path[4096];
+    uint8_t b[3];
+
+    snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/..", bdf);
+    if (!realpath(path, p->dir) ||
+        !config_io(p->dir, PCI_HEADER_TYPE, b, 1, false) || (b[0] & 0x7f) != 1 ||
+        !config_io(p->dir, PCI_SECONDARY_BUS, b, 2, false)) {
+        return false;
     }
-    cd_write_valid(c, c->fcd_off, c->mem_pa + c->s1tt_off);
-    ste_s1(ste, c->mem_pa + c->fcd_off);
-    ste_write(c, ste);
-    if (!cmdq_run(c, cmd, 4, got, sizeof(got))) {
-        report(name, false, "CFGI_STE + CFGI_CD + TLBI_NH_ASID + CMD_SYNC for "
-               "the stage-1 STE: expected no command error, got %s", got);
+    p->sec = b[0];
+    p->sub = b[1];
+    return true;
+}
+
+/*
+ * The bridge's secondary and subordinate bus numbers, one byte each, in
+ * the order that keeps secondary <= subordinate; read back.
+ */
+static bool port_set(const struct pci_port *p, uint8_t sec, uint8_t sub)
+{
+    uint8_t cur[2], b;
+
+    if (!config_io(p->dir, PCI_SECONDARY_BUS, cur, 2, false)) {
+        return false;
+    }
+    if (sec > cur[1]) {
+        b = sub;
+        if (!config_io(p->dir, PCI_SUBORDINATE_BUS, &b, 1, true)) {
+            return false;
+        }
+    }
+    b = sec;
+    if (!config_io(p->dir, PCI_SECONDARY_BUS, &b, 1, true)) {
+        return false;
+    }
+    b = sub;
+    if (!config_io(p->dir, PCI_SUBORDINATE_BUS, &b, 1, true) ||
+        !config_io(p->dir, PCI_SECONDARY_BUS, cur, 2, false)) {
+        return false;
+    }
+    return cur[0] == sec && cur[1] == sub;
+}
+
+/*
+ * Two NVMe controllers, A (the device) and B, each behind its own root
+ * port.  A translates with a stage 1 for its StreamID (with accel=on the
+ * VMM holds an iommufd vDEVICE for that StreamID for A).  Then the guest
+ * renumbers the buses, as it may: A's port moves to an unused bus, and B's
+ * port takes A's old bus, so B now has A's old StreamID.  A CFGI_STE for
+ * it must install the stage 1 for B (the VMM must not keep the StreamID
+ * for A's stale vDEVICE), and B's DMA must fault in that stage 1:
+ * F_TRANSLATION for the StreamID.  Linux does not notice the renumbering:
+ * B's command register is enabled and its BAR0 mapped before it, and
+ * afterwards the sysfs name of A reaches B's config space.  Everything is
+ * put back, whatever happened.
+ */
+static void case_vdevice_renumber(struct ctx *c, const char *name)
+{
+    char path[4096], msg[3072] = "", dma[2048] = "", got[512] = "";
+    char before[256] = "", restore[512] = "";
+    struct pci_port pa, pb;
+    volatile uint8_t *bar = NULL;
+    uint64_t ste[8], bar_len = 0, wait_ms, first_ms;
+    uint16_t cmd_b = 0;
+    uint32_t a_bus = c->sid >> 8, new_a, sid_a_new, sid_b_new;
+    bool cmd_changed = false, a_moved = false, b_moved = false, ok = false;
+    struct events ev;
+    struct stat st;
+    int fd = -1;
+
+    if (!c->bdf2[0]) {
+        printf("E2E-HOSTILE SKIP %s: one NVMe controller (%s): the case needs "
+               "a second one, each behind its own PCIe root port\n", name, c->bdf);
         return;
     }
-    evtq_collect(c, false, &ev);
-    if (ev.n) {
-        report(name, false, "the stage-1 STE with a valid CD raised events "
-               "before any DMA: %s", ev.text);
+    if (!is_nvme(c->bdf)) {
+        printf("E2E-HOSTILE SKIP %s: %s is not an NVMe controller: the case "
+               "needs two\n", name, c->bdf);
+        return;
+    }
+    if (!port_find(c->bdf, &pa) || !port_find(c->bdf2, &pb) ||
+        !strcmp(pa.dir, pb.dir) || pa.sec != a_bus || pb.sec != c->sid2 >> 8) {
+        printf("E2E-HOSTILE SKIP %s: %s and %s are not each the device of its "
+               "own PCI bridge (the case renumbers the bridges' buses)\n", name,
+               c->bdf, c->bdf2);
+        return;
+    }
+    new_a = (pa.sub > pb.sub ? pa.sub : pb.sub) + 1;
+    sid_a_new = new_a << 8 | (c->sid & 0xff);
+    sid_b_new = a_bus << 8 | (c->sid2 & 0xff);
+    if (new_a > 0xff || sid_b_new != c->sid) {
+        printf("E2E-HOSTILE SKIP %s: with bus 0x%02x for B %s would have "
+               "StreamID 0x%x, not A's 0x%x (or no bus is free for A)\n", name,
+               a_bus, c->bdf2, sid_b_new, c->sid);
         return;
     }
 
-    /* 2. The NVMe: Memory Space + Bus Master, BAR0 mapped */
-    if (!pci_command_rd(c, &pcicmd) ||
-        !pci_command_wr(c, pcicmd | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER)) {
-        report(name, false, "cannot read or write the PCI command register "
-               "of %s through sysfs: %s", c->bdf, strerror(errno));
+    /* 1. A translates: the stage-1 STE of host-fault-event, for A's StreamID */
+    if (!s1_fault_ste(c, got, sizeof(got))) {
+        report(name, false, "before renumbering, for A %s (SID 0x%x): %s",
+               c->bdf, c->sid, got);
         return;
+    }
+
+    /* 2. B: Memory Space + Bus Master, BAR0 mapped, while its name reaches it */
+    if (!pci_command_rd(c->bdf2, &cmd_b) ||
+        !pci_command_wr(c->bdf2, cmd_b | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER)) {
+        setf(msg, sizeof(msg), "cannot read or write the PCI command "
+             "register of B %s through sysfs: %s", c->bdf2, strerror(errno));
+        goto out;
     }
     cmd_changed = true;
-    snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource0", c->bdf);
+    snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource0", c->bdf2);
     fd = open(path, O_RDWR | O_SYNC);
     if (fd >= 0 && !fstat(fd, &st) && st.st_size >= 0x2000) {
         void *p;
@@ -1270,100 +1616,101 @@ static void case_host_fault(struct ctx *c, const char *name)
         bar = p == MAP_FAILED ? NULL : (volatile uint8_t *)p;
     }
     if (!bar) {
-        report(name, false, "cannot map BAR0 of %s (%s, %" PRIu64 " bytes): %s",
-               c->bdf, path, bar_len, strerror(errno));
+        setf(msg, sizeof(msg), "cannot map BAR0 of B %s (%s, %" PRIu64
+             " bytes): %s", c->bdf2, path, bar_len, strerror(errno));
         goto out;
     }
-    cap_lo = nvme_rd(bar, NVME_CAP_LO);
-    cap_hi = nvme_rd(bar, NVME_CAP_HI);
-    to_ms = 500 * (uint64_t)((cap_lo >> 24) & 0xff);
-    to_ms = to_ms < 1000 ? 1000 : to_ms > 10000 ? 10000 : to_ms;
-    info("NVMe %s: CAP=0x%08x%08x (TO %" PRIu64 " ms, DSTRD %u), CC=0x%08x "
-         "CSTS=0x%08x, PCI command 0x%04x", c->bdf, cap_hi, cap_lo, to_ms,
-         cap_hi & 0xf, nvme_rd(bar, NVME_CC), nvme_rd(bar, NVME_CSTS), pcicmd);
 
-    /* 3. Disable, admin queues at unmapped IOVAs, enable, ring the doorbell */
-    nvme_wr(bar, NVME_CC, 0);
-    if (!nvme_wait_rdy(bar, 0, to_ms)) {
-        report(name, false, "the NVMe controller did not become ready=0 after "
-               "CC.EN=0 (CSTS=0x%08x)", nvme_rd(bar, NVME_CSTS));
+    /* 3. Renumber: A's port to a free bus, then B's port to A's old bus */
+    a_moved = true;
+    if (!port_set(&pa, new_a, new_a)) {
+        setf(msg, sizeof(msg), "cannot set the secondary/subordinate bus "
+             "of A's port %s to 0x%02x through sysfs", pa.dir, new_a);
         goto out;
     }
-    nvme_wr(bar, NVME_AQA, 0x000f000f);         /* 16 entries each */
-    nvme_wr64(bar, NVME_ASQ, FAULT_ASQ_IOVA);
-    nvme_wr64(bar, NVME_ACQ, FAULT_ACQ_IOVA);
-    nvme_wr(bar, NVME_CC, NVME_CC_EN | NVME_CC_IOSQES(6) | NVME_CC_IOCQES(4));
-    if (!nvme_wait_rdy(bar, NVME_CSTS_RDY, to_ms)) {
-        report(name, false, "the NVMe controller did not become ready after "
-               "CC.EN=1 (CSTS=0x%08x)", nvme_rd(bar, NVME_CSTS));
+    b_moved = true;
+    if (!port_set(&pb, a_bus, a_bus)) {
+        setf(msg, sizeof(msg), "cannot set the secondary/subordinate bus "
+             "of B's port %s to 0x%02x through sysfs", pb.dir, a_bus);
         goto out;
     }
-    dsb();
-    nvme_wr(bar, NVME_SQ0TDBL, 1);
+    info("buses renumbered (for %s): A %s is now on bus 0x%02x (StreamID "
+         "0x%x), B %s on bus 0x%02x (StreamID 0x%x); Linux still has their "
+         "old numbers", name, c->bdf, new_a, sid_a_new, c->bdf2, a_bus,
+         sid_b_new);
+
+    /* 4. The STE of the StreamID, re-read: now it is B's */
+    if (!s1_invalidate(c, c->sid, got, sizeof(got))) {
+        setf(msg, sizeof(msg), "after renumbering (B %s has SID 0x%x, A "
+             "0x%x), CFGI_STE + CFGI_CD + TLBI_NH_ASID + CMD_SYNC for the "
+             "stage-1 STE: expected no command error, got %s", c->bdf2,
+             c->sid, sid_a_new, got);
+        goto out;
+    }
+    evtq_collect(c, false, &ev);
+    if (ev.n) {
+        snprintf(before, sizeof(before), "%s", ev.text);
+    }
 
     /*
-     * 4. The host's fault, in the guest's event queue; once it is there,
-     * what follows within 500 ms.
+     * 5. B's DMA through it; A's sysfs name reaches B's config space now.
+     * B's fault takes the path A's took in host-fault-event: wait for it
+     * as long as that one took, with a margin (the testbed's guest has
+     * little time left by now).
      */
-    memset(&hf, 0, sizeof(hf));
-    deadline = now_ms() + HOST_EVT_WAIT_MS;
-    do {
-        bool had = hf.found;
-
-        pause_us(2000);
-        host_faults_take(c, &hf, "");
-        if (!had && hf.found) {
-            deadline = now_ms() + 500;
-        }
-    } while (now_ms() < deadline);
-    csts = nvme_rd(bar, NVME_CSTS);
-
-    /* 5. Controller off again; anything late still counts */
-    nvme_wr(bar, NVME_CC, 0);
-    if (!nvme_wait_rdy(bar, 0, to_ms)) {
-        snprintf(late, sizeof(late), "; the controller did not become ready=0 "
-                 "after CC.EN=0 (CSTS=0x%08x)", nvme_rd(bar, NVME_CSTS));
-    }
-    csts_after = nvme_rd(bar, NVME_CSTS);
-    pause_us(EVT_QUIET_MS * 1000);
-    host_faults_take(c, &hf, " (after CC.EN=0)");
-
-    if (!hf.found) {
-        report(name, false, "DMA of the NVMe at IOVA 0x%llx through a valid, "
-               "empty stage 1: expected F_TRANSLATION (0x%02x) for SID 0x%x "
-               "with InputAddr in that page within %d ms, got %s (CSTS=0x%08x, "
-               "then 0x%08x)%s", FAULT_ASQ_IOVA, EVT_F_TRANSLATION, c->sid,
-               HOST_EVT_WAIT_MS, hf.all.n ? hf.all.text : "no event", csts,
-               csts_after, late);
-    } else if (EVT_S2(rec[1]) || hf.others || late[0]) {
-        report(name, false, "F_TRANSLATION SID 0x%x InputAddr 0x%" PRIx64
-               ", but expected S2=0 and no other event: S2=%u, %u other "
-               "events, all: %s%s", c->sid, rec[2], (unsigned int)EVT_S2(rec[1]),
-               hf.others, hf.all.text, late);
+    wait_ms = c->fault_ms ? 1000 + 4 * c->fault_ms : HOST_EVT_WAIT_MS;
+    wait_ms = wait_ms < HOST_EVT_WAIT_MS ? wait_ms : HOST_EVT_WAIT_MS;
+    ok = nvme_fault_dma(c, c->bdf, c->bdf2, c->sid, wait_ms, &first_ms, dma,
+                        sizeof(dma));
+    if (before[0]) {
+        ok = false;
+        setf(msg, sizeof(msg), "B %s renumbered to SID 0x%x, which A %s "
+             "(now 0x%x) had translated with: CFGI_STE + CFGI_CD + "
+             "TLBI_NH_ASID + CMD_SYNC for it raised %s before any DMA, "
+             "expected no event (the stage-1 STE installed for B); B's DMA "
+             "(%" PRIu64 " ms allowed for its fault): %s", c->bdf2, c->sid,
+             c->bdf, sid_a_new, before, wait_ms, dma);
     } else {
-        report(name, true, "the NVMe read its submission queue at IOVA 0x%llx "
-               "through a valid CD (ASID %u) over an empty table; the host's "
-               "event came to the guest's event queue: %s (0x%02x) SID 0x%x "
-               "InputAddr 0x%" PRIx64 " RnW=%u S2=%u CLASS=%u, record "
-               "0x%016" PRIx64 " 0x%016" PRIx64 " 0x%016" PRIx64 " 0x%016"
-               PRIx64 "; %u such records, InputAddr 0x%" PRIx64 "-0x%" PRIx64
-               ", no other event; controller CSTS=0x%08x (CFS %s), disabled "
-               "again", FAULT_ASQ_IOVA, FAULT_ASID, evt_name(EVT_TYPE(rec[0])),
-               EVT_TYPE(rec[0]), EVT_SID(rec[0]), rec[2],
-               (unsigned int)EVT_RNW(rec[1]), (unsigned int)EVT_S2(rec[1]),
-               EVT_CLASS(rec[1]), rec[0], rec[1], rec[2], rec[3], hf.nfault,
-               hf.lo, hf.hi, csts, csts & NVME_CSTS_CFS ? "set" : "clear");
+        setf(msg, sizeof(msg), "B %s renumbered to SID 0x%x, which A %s "
+             "(now 0x%x) had translated with; CFGI_STE + CFGI_CD + "
+             "TLBI_NH_ASID + CMD_SYNC for it: no error, no event; B's DMA "
+             "(fault after %" PRIu64 " ms, %" PRIu64 " allowed): %s",
+             c->bdf2, c->sid, c->bdf, sid_a_new, first_ms, wait_ms, dma);
     }
+
 out:
+    /* 6. Put everything back: B off, its command register, the buses, the STE */
     if (bar) {
         nvme_wr(bar, NVME_CC, 0);
+        if (!nvme_wait_rdy(bar, 0, 10000)) {
+            cat(restore, sizeof(restore), "; B did not become ready=0 after "
+                "CC.EN=0 (CSTS=0x%08x)", nvme_rd(bar, NVME_CSTS));
+        }
         munmap((void *)bar, bar_len);
     }
     if (fd >= 0) {
         close(fd);
     }
-    if (cmd_changed) {
-        pci_command_wr(c, pcicmd);
+    if (cmd_changed && !pci_command_wr(b_moved ? c->bdf : c->bdf2, cmd_b)) {
+        cat(restore, sizeof(restore), "; B's PCI command register not restored");
+    }
+    if (b_moved && !port_set(&pb, pb.sec, pb.sub)) {
+        cat(restore, sizeof(restore), "; B's port not restored to bus 0x%02x-0x%02x",
+            pb.sec, pb.sub);
+    }
+    if (a_moved && !port_set(&pa, pa.sec, pa.sub)) {
+        cat(restore, sizeof(restore), "; A's port not restored to bus 0x%02x-0x%02x",
+            pa.sec, pa.sub);
+    }
+    ste_abort(ste);
+    if (!ste_try(c, ste, false, got, sizeof(got))) {
+        cat(restore, sizeof(restore), "; the abort STE for SID 0x%x: expected "
+            "no event and no command error, got %s", c->sid, got);
+    }
+    if (restore[0]) {
+        report(name, false, "%s; restoring:%s", msg, restore + 1);
+    } else {
+        report(name, ok, "%s; buses, B and the STE restored", msg);
     }
 }
 
@@ -1577,7 +1924,8 @@ int main(int argc, char **argv)
     if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
         fprintf(stderr, "usage: %s [--spare-ram=BASE:LEN] [PCI-BDF]\n"
                 "  (default: RAM the device tree has but the kernel does "
-                "not use; the first NVMe controller)\n", argv[0]);
+                "not use; the first NVMe controller by name, and the next "
+                "one for vdevice-renumber)\n", argv[0]);
         return 2;
     }
 
@@ -1600,7 +1948,12 @@ int main(int argc, char **argv)
     info("SMMU %s at 0x%" PRIx64 "; spare RAM 0x%" PRIx64 "-0x%" PRIx64
          "; device %s, StreamID 0x%x", node, c->regs_pa, c->mem_pa,
          c->mem_pa + c->mem_len - 1, c->bdf, c->sid);
-    keep_drivers_away(c);
+    keep_drivers_away(c->bdf);
+    if (c->bdf2[0]) {
+        info("second NVMe controller %s (StreamID 0x%x), for vdevice-renumber",
+             c->bdf2, c->sid2);
+        keep_drivers_away(c->bdf2);
+    }
 
     fd = open("/dev/mem", O_RDWR | O_SYNC);
     if (fd < 0) {
@@ -1718,6 +2071,13 @@ int main(int argc, char **argv)
      * before "alive", so that its DMA cannot disturb the other cases.
      */
     case_host_fault(c, "host-fault-event");
+
+    /*
+     * 12: the guest renumbers buses so that a second device gets the
+     * StreamID the first translated with; the second must translate with
+     * it.  Before "alive", for the same reason.
+     */
+    case_vdevice_renumber(c, "vdevice-renumber");
 
     /* After all that, the vSMMU still works */
     ste_bypass(ste);
