@@ -5,6 +5,7 @@
 #   - sid deb (pinned low): linux-source-7.2, busybox-static (arm64);
 #   - bookworm-backports: meson >= 1.5 and python3-pycotap;
 #   - the arm64 architecture for the cross sysroot's .debs.
+# "apt-setup.sh --uri" only prints that URI.
 # Idempotent and quiet when everything is already there.
 set -euo pipefail
 
@@ -32,6 +33,13 @@ find_uri() {
     echo "apt-setup: no Debian archive URI found in /etc/apt/sources.list.d/ or sources.list" >&2
     exit 1
 }
+
+# apt-setup.sh --uri: print that URI and change nothing (scripts/libvirt/
+# rootfs.sh gives it to mmdebstrap).
+if [ "${1:-}" = --uri ]; then
+    find_uri
+    exit 0
+fi
 
 uri=$(find_uri)
 list=/etc/apt/sources.list.d/smmuv3-accel.sources

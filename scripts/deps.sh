@@ -3,6 +3,7 @@
 #   deps.sh build     host (x86_64) QEMU build, qtests, series checks
 #   deps.sh testbed   + cross toolchain, kernel build tools, firmware
 #   deps.sh bench     + valgrind (instruction counts)
+#   deps.sh libvirt   + mmdebstrap (the sid root file system of libvirt 12.8)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
@@ -16,11 +17,16 @@ build_pkgs="build-essential git ccache ninja-build pkg-config python3-venv
 bpo_pkgs="meson python3-pycotap"
 testbed_pkgs="gcc-aarch64-linux-gnu libc6-dev-arm64-cross bc libssl-dev
  libelf-dev cpio kmod e2fsprogs rsync"
+# Debian 12's mmdebstrap builds the separate sid root file system in which
+# the libvirt group runs sid's libvirt (installing it on the host would
+# upgrade libc6 and about 130 packages).
+libvirt_pkgs="mmdebstrap"
 
 want=$build_pkgs
 case "${1:-build}" in
 testbed) want="$build_pkgs $testbed_pkgs" ;;
 bench) want="$build_pkgs $testbed_pkgs valgrind" ;;
+libvirt) want="$build_pkgs $libvirt_pkgs" ;;
 esac
 
 missing=""
