@@ -5,7 +5,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 .PHONY: help deps base apply export series-check build check test-series \
-        test-qemu e2e soak bench demo clean
+        test-qemu libvirt e2e soak bench demo clean
 
 help:
 	@echo "make demo          build what is missing and run the end-to-end demo"
@@ -14,6 +14,7 @@ help:
 	@echo "make export        write the work tree's commits back to patches/"
 	@echo "make series-check  fail if qemu/ and patches/ disagree"
 	@echo "make build         build qemu-system-aarch64 and test binaries (build/)"
+	@echo "make libvirt       sid's libvirt 12.8 driving the series' QEMU (in make check)"
 	@echo "make e2e           run the end-to-end testbed scenarios"
 	@echo "make soak          the lifecycle scenarios with their full loop counts"
 	@echo "make bench         the benchmarks (figures only)"
@@ -45,6 +46,9 @@ test-series:
 
 test-qemu:
 	@scripts/check.sh qemu
+
+libvirt:
+	@scripts/check.sh libvirt
 
 e2e:
 	@scripts/check.sh e2e

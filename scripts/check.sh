@@ -3,6 +3,8 @@
 #   series  the patch queue: applies (git am, quilt on Debian's tree),
 #           checkpatch, commit messages, builds after every patch
 #   qemu    QEMU's own tests the series could break, and the series' tests
+#   libvirt Debian sid's libvirt 12.8 driving the series' QEMU on this host
+#           (scripts/libvirt/host.sh)
 #   e2e     the end-to-end testbed scenarios (scripts/e2e.sh)
 # Every test prints PASS or FAIL with its name; the last line is
 # "N passed, M failed".  Logs: logs/check/<test>.log
@@ -11,7 +13,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/config.sh"
 
 groups=("$@")
-[ ${#groups[@]} -gt 0 ] || groups=(series qemu e2e)
+[ ${#groups[@]} -gt 0 ] || groups=(series qemu libvirt e2e)
 
 LOGS=$TOP/logs/check
 rm -rf "$LOGS"
@@ -81,21 +83,32 @@ qemu_tests() {
     done
 }
 
-e2e_tests() {
-    local line name
-    # scripts/e2e.sh prints one "PASS|FAIL <scenario> ..." line per scenario.
+# group_lines GROUP PREFIX CMD...: a group script that prints
+# "PASS|FAIL <name>..." lines; count them (failures named PREFIX<name>)
+group_lines() {
+    local group=$1 prefix=$2 line name
+    shift 2
     while IFS= read -r line; do
         echo "$line"
         case "$line" in
         PASS\ *) passed=$((passed + 1)) ;;
-        FAIL\ *) failed=$((failed + 1)); name=${line#FAIL }; failures+=("e2e/${name%% *}") ;;
+        FAIL\ *) failed=$((failed + 1)); name=${line#FAIL }; failures+=("$prefix${name%%[ :]*}") ;;
         esac
-    done < <("$here/e2e.sh" 2>&1 | tee "$LOGS/e2e.log" | grep --line-buffered -E '^(PASS |FAIL |e2e: )')
-    if ! grep -qE '^(PASS|FAIL) ' "$LOGS/e2e.log"; then
-        failed=$((failed + 1)); failures+=(e2e)
-        echo "FAIL e2e (no scenario ran; log logs/check/e2e.log)"
-        tail -n 20 "$LOGS/e2e.log" | sed 's/^/    | /'
+    done < <("$@" 2>&1 | tee "$LOGS/$group.log" | grep --line-buffered -E '^(PASS |FAIL |e2e: )')
+    if ! grep -qE '^(PASS|FAIL) ' "$LOGS/$group.log"; then
+        failed=$((failed + 1)); failures+=("$group")
+        echo "FAIL $group (no test ran; log logs/check/$group.log)"
+        tail -n 20 "$LOGS/$group.log" | sed 's/^/    | /'
     fi
+}
+
+libvirt_tests() {
+    group_lines libvirt "" "$here/libvirt/host.sh"
+}
+
+e2e_tests() {
+    # scripts/e2e.sh prints one "PASS|FAIL <scenario> ..." line per scenario
+    group_lines e2e e2e/ "$here/e2e.sh"
 }
 
 # The meson names of the QEMU tests we run (qtest-aarch64 suite + ours).
@@ -109,8 +122,9 @@ for g in "${groups[@]}"; do
     case "$g" in
     series) series_tests ;;
     qemu) qemu_tests ;;
+    libvirt) libvirt_tests ;;
     e2e) e2e_tests ;;
-    *) echo "check: unknown group $g (series, qemu, e2e)" >&2; exit 2 ;;
+    *) echo "check: unknown group $g (series, qemu, libvirt, e2e)" >&2; exit 2 ;;
     esac
 done
 
