@@ -14,6 +14,7 @@ export CCACHE_BASEDIR=$TOP CCACHE_NOHASHDIR=1 CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5
 
 CONFIGURE_FLAGS=(
     "${QEMU_CONFIGURE_COMMON[@]}"
+    ${BUILD_CONFIGURE_EXTRA:-}
     # configure names the compiler to meson itself, which then does not look
     # for ccache: name Debian's ccache wrapper instead.
     --cc=/usr/lib/ccache/gcc
@@ -39,14 +40,17 @@ out=$(ninja -C "$bld" build.ninja 2>&1) || { echo "$out" >&2; exit 1; }
 
 # The targets the tests need; everything else of the default build is skipped.
 # BUILD_ONLY_QEMU=1: qemu-system-aarch64 alone (the testbed's L0).
-targets=(qemu-system-aarch64 ${BUILD_TARGETS:-})
+# BUILD_TARGETS="...": these instead of the tests' list, those that exist.
+targets=(qemu-system-aarch64)
+wanted="tests/qtest/bios-tables-test tests/qtest/qom-test
+ tests/qtest/device-introspect-test tests/qtest/test-hmp
+ tests/qtest/arm-smmuv3-test tests/unit/test-smmuv3-accel
+ tests/qtest/arm-smmuv3-bench tests/qtest/pci-acpi-index-test
+ storage-daemon/qemu-storage-daemon
+ pc-bios/edk2-aarch64-code.fd pc-bios/edk2-arm-vars.fd"
+[ -n "${BUILD_TARGETS:-}" ] && wanted=$BUILD_TARGETS
 [ -n "${BUILD_ONLY_QEMU:-}" ] ||
-for t in tests/qtest/bios-tables-test tests/qtest/qom-test \
-         tests/qtest/device-introspect-test tests/qtest/test-hmp \
-         tests/qtest/arm-smmuv3-test tests/unit/test-smmuv3-accel \
-         tests/qtest/arm-smmuv3-bench tests/qtest/pci-acpi-index-test \
-         storage-daemon/qemu-storage-daemon \
-         pc-bios/edk2-aarch64-code.fd pc-bios/edk2-arm-vars.fd; do
+for t in $wanted; do
     if ninja -C "$bld" -t query "$t" >/dev/null 2>&1; then
         targets+=("$t")
     fi

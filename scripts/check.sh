@@ -1,7 +1,8 @@
 #!/bin/bash
 # check.sh [GROUP...]: the project's tests (make check).  Groups, in order:
 #   series  the patch queue: applies (git am, quilt on Debian's tree),
-#           checkpatch, commit messages, builds after every patch
+#           checkpatch, commit messages, builds and quick tests after every
+#           patch, and a build without iommufd
 #   qemu    QEMU's own tests the series could break, and the series' tests
 #   libvirt Debian sid's libvirt 12.8 driving the series' QEMU on this host
 #           (scripts/libvirt/host.sh)
@@ -64,13 +65,25 @@ series_tests() {
         run "series/message/${p%%-*}" "$here/check-message.sh" "$PATCHES/$p"
         run "series/checkpatch/${p%%-*}" "$here/check-patch.sh" "$PATCHES/$p"
     done
-    # Bisectability: the tree builds after every patch (incremental, ccache).
+    # Bisectability: the tree builds after every patch (incremental, ccache:
+    # QEMU and the quick tests only), and the quick tests that exist then
+    # pass.  The patch that adds arm-smmuv3,accel=on, and the last one, are
+    # also built without iommufd, where the accel=on tests must skip.
+    local accel_patch=
     for c in $(git -C "$CSRC" rev-list --reverse base..HEAD); do
         i=$((i + 1))
         p=$(patches | sed -n "${i}p")
         git -C "$CSRC" checkout -q "$c"
-        run "series/build/${p%%-*}" "$here/build.sh" "$CSRC" "$CBLD"
+        BUILD_TARGETS="tests/qtest/arm-smmuv3-test tests/unit/test-smmuv3-accel" \
+            run "series/build/${p%%-*}" "$here/build.sh" "$CSRC" "$CBLD" &&
+        run "series/quick/${p%%-*}" "$here/quick-tests.sh" "$CBLD"
+        if [ -z "$accel_patch" ] && [ -f "$CSRC/hw/arm/smmuv3-accel.c" ]; then
+            accel_patch=$c
+            run "series/no-iommufd/${p%%-*}" "$here/noiommufd.sh" "$CSRC" "$CHECK/build/noiommufd"
+        fi
     done
+    [ "$accel_patch" = "$c" ] ||
+        run "series/no-iommufd/${p%%-*}" "$here/noiommufd.sh" "$CSRC" "$CHECK/build/noiommufd"
     git -C "$CSRC" checkout -q series
 }
 
