@@ -7,6 +7,7 @@
 #   libvirt Debian sid's libvirt 12.8 driving the series' QEMU on this host
 #           (scripts/libvirt/host.sh)
 #   e2e     the end-to-end testbed scenarios (scripts/e2e.sh)
+#   demo    make demo in a clean copy of the tree (scripts/demo-clean.sh)
 # Every test prints PASS or FAIL with its name; the last line is
 # "N passed, M failed".  Logs: logs/check/<test>.log
 set -uo pipefail
@@ -14,7 +15,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/config.sh"
 
 groups=("$@")
-[ ${#groups[@]} -gt 0 ] || groups=(series qemu libvirt e2e)
+[ ${#groups[@]} -gt 0 ] || groups=(series qemu libvirt e2e demo)
 
 LOGS=$TOP/logs/check
 rm -rf "$LOGS"
@@ -137,7 +138,8 @@ for g in "${groups[@]}"; do
     qemu) qemu_tests ;;
     libvirt) libvirt_tests ;;
     e2e) e2e_tests ;;
-    *) echo "check: unknown group $g (series, qemu, libvirt, e2e)" >&2; exit 2 ;;
+    demo) run demo/clean-clone "$here/demo-clean.sh" ;;
+    *) echo "check: unknown group $g (series, qemu, libvirt, e2e, demo)" >&2; exit 2 ;;
     esac
 done
 
