@@ -492,6 +492,10 @@ check() {
         kmemleak_verdict "$log" || return 1
         rss0=$(sed -n 's/^E2E-HOTPLUG 1 unplugged.*RSS \([0-9]*\) KiB/\1/p' "$log")
         rss1=$(sed -n "s/^E2E-HOTPLUG $HOTPLUG_CYCLES unplugged.*RSS \([0-9]*\) KiB/\1/p" "$log")
+        if [ -z "$rss0" ] || [ -z "$rss1" ]; then
+            echo "the VMM's RSS was not read after the first or the last removal"
+            return 1
+        fi
         growth=$(( (rss1 - rss0) / (HOTPLUG_CYCLES - 1) ))
         echo "$HOTPLUG_CYCLES unplug/plug cycles, data checked each time, the vIOMMU freed at each removal and allocated at each add; kmemleak: $KMEMLEAK; VMM RSS $rss0 KiB after the first removal, $rss1 KiB after the last: ${growth} KiB per cycle"
         ;;

@@ -77,6 +77,8 @@ if [ -n "$cycles" ]; then
         done
         echo "E2E-L2-UNPLUGGED $c"
     done
+    # L1 reads the VMM's RSS after the last removal: do not end before
+    sleep 10
     done_ ok
 fi
 

@@ -24,7 +24,7 @@ for c in $(seq 1 "$cycles"); do
         { echo "E2E-HOTPLUG-FAIL $c: device_del: $QMP_REPLY"; break; }
     qmp_event 'DEVICE_DELETED".*"nvme0' "$c" 120 ||
         { echo "E2E-HOTPLUG-FAIL $c: the guest did not let the device go"; break; }
-    # (before the guest's last words: it powers off after the last cycle)
+    # (the guest waits 10 s after the last removal before it powers off)
     rss=$(l2_rss)
     echo "E2E-HOTPLUG $c unplugged: host objects left [$(objects_live)]," \
          "vIOMMUs allocated $(count_trace iommufd_backend_alloc_viommu)," \
