@@ -3,7 +3,9 @@
 #   deps.sh build     host (x86_64) QEMU build, qtests, series checks
 #   deps.sh testbed   + cross toolchain, kernel build tools, firmware
 #   deps.sh bench     + valgrind (instruction counts)
-#   deps.sh libvirt   + mmdebstrap (the sid root file system of libvirt 12.8)
+#   deps.sh libvirt   + mmdebstrap, e2fsprogs (the sid root file systems of
+#                     libvirt 12.8: the host's, and the arm64 image of the
+#                     e2e scenario libvirt-accel)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
@@ -19,8 +21,9 @@ testbed_pkgs="gcc-aarch64-linux-gnu libc6-dev-arm64-cross bc libssl-dev
  libelf-dev cpio kmod e2fsprogs rsync"
 # Debian 12's mmdebstrap builds the separate sid root file system in which
 # the libvirt group runs sid's libvirt (installing it on the host would
-# upgrade libc6 and about 130 packages).
-libvirt_pkgs="mmdebstrap"
+# upgrade libc6 and about 130 packages), and the arm64 one that L1 of the
+# e2e scenario libvirt-accel mounts (mke2fs -d makes its ext4 image).
+libvirt_pkgs="mmdebstrap e2fsprogs"
 
 want=$build_pkgs
 case "${1:-build}" in

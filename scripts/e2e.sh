@@ -24,7 +24,7 @@ ALL="host-probe host-probe-nofwb passthrough passthrough-uefi
  accel-host-lacks-ril accel-device-before-vsmmu accel-devicetree-refused
  accel-no-its-refused accel-two-vsmmus-one-host accel-mdev-refused
  accel-two-vsmmus accel-auto-from-host accel-host-lacks-oas48 accel-hotplug
- accel-reboot-loop accel-fault-injection bench-short"
+ accel-reboot-loop accel-fault-injection bench-short libvirt-accel"
 scenarios=${*:-$ALL}
 LOGS=$TOP/logs/e2e
 L0_TIMEOUT=${E2E_L0_TIMEOUT:-240}
@@ -40,6 +40,10 @@ FAULTS="viommu-alloc:1 hwpt-alloc:1 hwpt-alloc:2 hwpt-alloc:3 hwpt-attach:1
  veventq-alloc:1 hwpt-alloc:4 vdevice-alloc:1 hwpt-attach:3 invalidate:1
  invalidate:1:12 invalidate:1:110"
 L2_TIMEOUT=${E2E_L2_TIMEOUT:-150}
+# libvirt-accel: the bound of each libvirt step in L1 (libvirtd's start and
+# probe of the emulator, virsh define, start and destroy; each takes 1-15 s
+# warm under TCG), added four times to L0's timeout
+LV_TIMEOUT=${E2E_LV_TIMEOUT:-90}
 KNOWN_KIB=1024          # known content at the start of the disk
 PAT_OFF_KIB=4096        # where L2 writes its 64 KiB pattern
 DISK_MIB=16
@@ -124,6 +128,14 @@ prepare() {
         die "cross-building dmabench failed"
     EFI=/usr/share/qemu-efi-aarch64/QEMU_EFI.fd
     [ -f "$EFI" ] || die "$EFI missing (package qemu-efi-aarch64)"
+    # libvirt-accel's L1 root file system (sid arm64, libvirt 12.8), only
+    # when that scenario runs
+    LVIMG=
+    case " $(echo $scenarios) " in *" libvirt-accel "*)
+        LVIMG=$(step "the arm64 sid root file system with libvirt 12.8 (libvirt-accel's L1)" \
+                     "about 20 s" "$here/libvirt/l1-rootfs.sh") ||
+            die "building libvirt-accel's root file system failed" ;;
+    esac
 
     local w=$BUILD/e2e
     mkdir -p "$w"
@@ -186,6 +198,8 @@ scenario_def() {
     EXPECT=data
     REFUSAL=""
     NEEDS=""
+    L0_LVDISK=0
+    L0_EXTRA=0
     case "$1" in
     host-probe) EXPECT=probe-ready ;;
     host-probe-nofwb) L0_SMMU="stage=nested"; EXPECT=probe-nofwb ;;
@@ -362,6 +376,24 @@ scenario_def() {
         L1_APPEND="e2e.faults=$(echo $FAULTS | tr ' ' ,)"
         L2_ARGS="-device pcie-root-port,id=rp0,chassis=1,bus=pcie.0 -device arm-smmuv3,primary-bus=pcie.0,accel=on -trace iommufd_backend_* -trace smmuv3_accel_* -d guest_errors -D /tmp/l2-qemu.log @HOSTDEV@,bus=rp0"
         L2_APPEND="e2e.hotplug=$(( $(echo $FAULTS | wc -w) + 2 )) nvme_core.admin_timeout=5 nvme_core.io_timeout=5" ;;
+    libvirt-accel)
+        # accel-strict's guest, started by sid's libvirt 12.8 in L1
+        # (testbed/l1/libvirt-accel.sh) from a domain XML with
+        # <iommufd enabled='yes'/>, the NVMe as <hostdev managed='yes'> on a
+        # root port of a pcie-expander-bus and <iommu model='smmuv3'> with
+        # accel='on' on that bus; the guest holds after its checks
+        # (e2e.hold=1) for virsh destroy.  L0 attaches libvirt's root file
+        # system as a virtio disk.  e2e.lv_iommu: the <driver> attributes
+        # (name:value), e2e.lv_hostdev: the hostdev's bus:slot in the guest
+        # (02:00: on the expander bus's root port; libvirt takes 00:00 as
+        # no address and places the device itself).
+        NEEDS=accel
+        L2FW=uefi
+        EXPECT=libvirt
+        L0_LVDISK=1
+        L0_EXTRA=$((4 * LV_TIMEOUT))
+        L1_APPEND="e2e.lv_timeout=$LV_TIMEOUT e2e.lv_iommu=${E2E_LV_IOMMU:-accel:on,ril:off} e2e.lv_hostdev=${E2E_LV_HOSTDEV:-02:00}"
+        L2_APPEND="iommu.strict=1 e2e.reboot=1 e2e.hold=1" ;;
     *) return 1 ;;
     esac
 }
@@ -401,6 +433,42 @@ check() {
         echo "L1: $(sed -n 's/^E2E-L1-ERROR //p' "$log" | head -n 1)"; return 1
     fi
     case "$EXPECT" in
+    libvirt)
+        # libvirt's words on any failure; then how QEMU got /dev/iommu and
+        # the vfio cdev; accel-strict's checks of the guest; what virsh
+        # destroy left in L1.
+        local line want after probe
+        line=$(grep -m1 '^E2E-LIBVIRT-FAIL ' "$log" | sed 's/^E2E-LIBVIRT-FAIL //')
+        [ -z "$line" ] || { echo "libvirt: $line"; return 1; }
+        grep -q '^E2E-LIBVIRT started' "$log" || { echo "libvirt: the domain did not start (see console.log)"; return 1; }
+        grep -q '^E2E-LIBVIRT-QEMU arg .*"qom-type":"iommufd".*"fd":"[0-9]*"' "$log" ||
+            { echo "libvirt did not give QEMU /dev/iommu as a descriptor: $(grep -m1 '^E2E-LIBVIRT-QEMU arg .*iommufd' "$log")"; return 1; }
+        grep -q '^E2E-LIBVIRT-QEMU arg .*"driver":"vfio-pci".*"fd":"[0-9]*"' "$log" ||
+            { echo "libvirt did not give QEMU the vfio cdev as a descriptor: $(grep -m1 '^E2E-LIBVIRT-QEMU arg .*vfio-pci' "$log")"; return 1; }
+        grep -q '^E2E-LIBVIRT-QEMU names a device path' "$log" &&
+            { echo "QEMU's command line names a device path: $(grep -m1 '^E2E-LIBVIRT-QEMU names' "$log")"; return 1; }
+        grep -q '^E2E-LIBVIRT-QEMU fd [0-9]* /dev/iommu$' "$log" &&
+            grep -q '^E2E-LIBVIRT-QEMU fd [0-9]* /dev/vfio/devices/vfio[0-9]*$' "$log" ||
+            { echo "the running QEMU does not hold /dev/iommu and a vfio cdev"; return 1; }
+        # (the holder search that must come back empty after destroy finds
+        # the running QEMU)
+        grep -q "^E2E-LIBVIRT-QEMU holders \[.*$(sed -n 's/^E2E-LIBVIRT-QEMU pid //p' "$log"):/dev/iommu" "$log" ||
+            { echo "the holders of /dev/iommu do not include the running QEMU: $(grep -m1 '^E2E-LIBVIRT-QEMU holders' "$log")"; return 1; }
+        EXPECT=accel-strict check "$name" "$d" > "$d/accel-result" ||
+            { echo "the guest under libvirt: $(cat "$d/accel-result")"; return 1; }
+        after=$(sed -n 's/^E2E-LIBVIRT-AFTER //p' "$log")
+        case "$after" in
+        "domstate=shut off qemu_left=no driver_before=vfio-pci driver=vfio-pci "*" holders=[]") ;;
+        "") echo "no state after virsh destroy"; return 1 ;;
+        *) echo "after virsh destroy: $after"; return 1 ;;
+        esac
+        probe=$(sed -n 's/^E2E-LIBVIRT-PROBE //p' "$log")
+        case "$probe" in
+        "exit 0:"*) ;;
+        *) echo "after virsh destroy the probe could not take the device again: ${probe:-no probe}"; return 1 ;;
+        esac
+        echo "libvirt $(sed -n 's/^E2E-LIBVIRT libvirtd ready in \([0-9]*\) s: .*library: libvirt \([0-9.]*\).*/\2 (ready in \1 s)/p' "$log") started the domain (iommufd and vfio cdev as fds $(sed -n 's|^E2E-LIBVIRT-QEMU fd \([0-9]*\) /dev/.*|\1|p' "$log" | tr '\n' ' ' | sed 's/ $//')); $(cat "$d/accel-result"); virsh destroy left the NVMe on vfio-pci, no holder of /dev/iommu or a vfio cdev, the probe took the device again (${probe%%:*})"
+        ;;
     probe-ready)
         local rc steps
         rc=$(sed -n 's/^E2E-PROBE-EXIT //p' "$log" | tr -d '\r')
@@ -651,7 +719,7 @@ run_scenario() {
     make_disk "$d/disk.img" $([ "$EXPECT" = data-corrupt ] && echo corrupt)
     local append="console=ttyAMA0 panic=-1 e2e.scenario=$name e2e.l2fw=$L2FW $L1_APPEND"
     # The loops of the lifecycle scenarios take longer
-    local l0_timeout=$((L0_TIMEOUT + L2_SECS - L2_TIMEOUT)) l2_timeout=$L2_SECS
+    local l0_timeout=$((L0_TIMEOUT + L2_SECS - L2_TIMEOUT + L0_EXTRA)) l2_timeout=$L2_SECS
     if [ "$LONG" -ge 1 ]; then
         l0_timeout=$((L0_TIMEOUT * 5 * LONG))
         l2_timeout=$((L0_TIMEOUT * 5 - 60))
@@ -667,6 +735,12 @@ run_scenario() {
         -device "arm-smmuv3,primary-bus=pcie.0,$L0_SMMU"
         -drive if=none,id=disk0,file="$d/disk.img",format=raw
         -device nvme,drive=disk0,serial=e2e0)
+    if [ "$L0_LVDISK" = 1 ]; then
+        # libvirt's root file system: L1 writes to it, L0 keeps the cached
+        # image as it is (snapshot=on)
+        cmd+=(-drive if=none,id=lvroot,file="$LVIMG",format=raw,snapshot=on
+              -device virtio-blk-pci,drive=lvroot)
+    fi
     if [ "$L0_NVME" -ge 2 ]; then
         make_disk "$d/disk1.img"
         cmd+=(-drive if=none,id=disk1,file="$d/disk1.img",format=raw)

@@ -9,7 +9,13 @@ mount -t devtmpfs dev /dev
 
 param() { sed -n "s/.*[[:space:]]$1=\([^[:space:]]*\).*/\1/p" /proc/cmdline; }
 say() { echo "L2: $*"; }
-done_() { sync; echo "E2E-L2-DONE $1"; poweroff -f; sleep 5; }
+# e2e.hold=1: stay up after the checks, for the host to end the VMM
+# (libvirt-accel: virsh destroy)
+done_() {
+    sync; echo "E2E-L2-DONE $1"
+    [ "$(param e2e.hold)" = 1 ] && while :; do sleep 3600; done
+    poweroff -f; sleep 5
+}
 
 tag=$(param e2e.tag)
 known=$(param e2e.known_kib)

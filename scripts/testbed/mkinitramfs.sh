@@ -22,7 +22,7 @@ APPLETS="sh ash mount umount mkdir rmdir cat echo ls sleep usleep dd cmp hexdump
  grep sed awk head tail tr cut wc sort uniq tee touch env poweroff reboot halt dmesg
  find mknod ln rm cp mv chmod test [ [[ printf uname seq timeout xargs basename
  dirname sync true false md5sum sha256sum stat readlink expr kill ps pidof setsid
- cttyhack date blockdev devmem mountpoint nproc free which mkfifo"
+ cttyhack date blockdev devmem mountpoint nproc free which mkfifo chroot"
 
 bb_out=$("$here/busybox.sh") || die "busybox.sh failed"
 busybox=$(printf '%s\n' "$bb_out" | tail -n 1)
