@@ -9,7 +9,9 @@
 #      accel strict and lazy, virtio-iommu, and accel with ril=off with and
 #      without batching (scripts/e2e.sh bench, scripts/bench-table.sh);
 #   3. the longest hold of the vCPU and the main loop for a guest that fills
-#      its command queue (scripts/e2e.sh bench-flood).
+#      its command queue (scripts/e2e.sh bench-flood): the current L2 QEMU
+#      and, in the same L0 boot, the older build E2E_FLOOD_OLD (before the
+#      bound on one pass over the queue), when it is in the cache.
 # E2E_BENCH_REPS (3) and E2E_BENCH_MIB (16) size part 2.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -59,4 +61,4 @@ echo "== 2. DMA through the testbed's passed-through NVMe (L0 TCG, L1 KVM, L2)"
 echo
 echo "== 3. A guest that fills its command queue: the longest hold"
 "$here/e2e.sh" bench-flood | grep -E '^(PASS|FAIL)'
-[ -f "$TOP/logs/e2e/bench-flood/result" ] && cat "$TOP/logs/e2e/bench-flood/result"
+[ -f "$TOP/logs/e2e/bench-flood/table" ] && cat "$TOP/logs/e2e/bench-flood/table"

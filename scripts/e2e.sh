@@ -44,6 +44,10 @@ L2_TIMEOUT=${E2E_L2_TIMEOUT:-150}
 # probe of the emulator, virsh define, start and destroy; each takes 1-15 s
 # warm under TCG), added four times to L0's timeout
 LV_TIMEOUT=${E2E_LV_TIMEOUT:-90}
+# bench-flood compares the current L2 QEMU with this older build (before the
+# bound on one pass over the command queue); E2E_FLOOD_OLD= for none
+E2E_FLOOD_OLD=${E2E_FLOOD_OLD-$CACHE/testbed/qemu-aarch64-3be03677852a6f0b/qemu-system-aarch64}
+FLOOD_OLD=
 KNOWN_KIB=1024          # known content at the start of the disk
 PAT_OFF_KIB=4096        # where L2 writes its 64 KiB pattern
 DISK_MIB=16
@@ -137,6 +141,21 @@ prepare() {
             die "building libvirt-accel's root file system failed" ;;
     esac
 
+    # bench-flood: the older L2 QEMU it compares ours with, in L1 as
+    # /bin/qemu-system-aarch64-old (only when that scenario runs: 27 MB)
+    local extra=()
+    FLOOD_OLD=
+    case " $(echo $scenarios) " in
+    *" bench-flood "*)
+        if [ -n "$E2E_FLOOD_OLD" ] && [ -x "$E2E_FLOOD_OLD" ] &&
+           ! cmp -s "$E2E_FLOOD_OLD" "$L2QEMU"; then
+            FLOOD_OLD=$E2E_FLOOD_OLD
+            extra+=("$FLOOD_OLD:/bin/qemu-system-aarch64-old")
+        else
+            progress "bench-flood: no older L2 QEMU to compare with (E2E_FLOOD_OLD=$E2E_FLOOD_OLD)"
+        fi ;;
+    esac
+
     local w=$BUILD/e2e
     mkdir -p "$w"
     "$here/testbed/mkinitramfs.sh" "$w/l2.cpio.gz" "$TOP/testbed/l2-init.sh" \
@@ -145,7 +164,7 @@ prepare() {
     # The L2 QEMU arguments of every scenario go into the one L1 initramfs.
     rm -rf "$w/l2args" && mkdir -p "$w/l2args"
     local s c
-    for s in $ALL; do
+    for s in $ALL bench-flood; do
         scenario_def "$s"
         echo "$L2_ARGS" > "$w/l2args/$s"
     done
@@ -159,7 +178,8 @@ prepare() {
         "$L2QEMU:/bin/qemu-system-aarch64" "$PROBE:/bin/smmuv3-accel-probe" \
         "$IMAGE:/l2/Image" "$w/l2.cpio.gz:/l2/initrd.gz" "$EFI:/l2/QEMU_EFI.fd" \
         "$w/l2args:/l2/args.d" "$TOP/testbed/l1-lib.sh:/l2/l1-lib.sh" \
-        "$TOP/testbed/l1:/l2/scenarios" || die "building the L1 initramfs failed"
+        "$TOP/testbed/l1:/l2/scenarios" ${extra[@]+"${extra[@]}"} ||
+        die "building the L1 initramfs failed"
     L1INITRD=$w/l1.cpio.gz
 }
 
@@ -192,6 +212,7 @@ scenario_def() {
     L1_APPEND=""
     LONG=0
     L2_SECS=$L2_TIMEOUT
+    L0_EXTRA=0      # seconds more for L0 (a second L2 run)
     L2FW=dt
     L2_ARGS=""
     L2_APPEND=""
@@ -347,6 +368,20 @@ scenario_def() {
             L1_APPEND="e2e.bench_configs=$(echo $BENCH_CONFIGS | tr ' ' ,) e2e.bench_reps=1"
             L2_APPEND="e2e.bench=2 e2e.bench_set=short"
         fi ;;
+    bench-flood)
+        # make bench, part 3 (testbed/l1/bench-flood.sh): smmuv3-hostile-guest
+        # --flood fills the vSMMU's command queue (2^19 TLBI_NH_ALL and
+        # CMD_SYNC, the NVMe translating through a stage-1 STE) and writes
+        # CMDQ_PROD once; L2 as in accel-hostile-guest, one NVMe.  Our L2
+        # QEMU, then the older one ($E2E_FLOOD_OLD) in the same L0 boot.
+        NEEDS=accel
+        L2FW=uefi
+        EXPECT=flood
+        L2_SECS=${E2E_FLOOD_SECS:-600}
+        [ -n "$FLOOD_OLD" ] && L0_EXTRA=$L2_SECS
+        L1_APPEND="e2e.flood_new=$(basename "$(dirname "$L2QEMU")") e2e.flood_old=$(basename "$(dirname "${FLOOD_OLD:-none/none}")")"
+        L2_ARGS="-m 512M,slots=1,maxmem=1G -object memory-backend-ram,id=spare,size=64M -device pc-dimm,memdev=spare,addr=0x80000000 -device arm-smmuv3,primary-bus=pcie.0,id=smmu0,accel=on"
+        L2_APPEND="e2e.hostile=1 e2e.flood=1 e2e.spare_ram=0x80000000:0x4000000 initcall_blacklist=arm_smmu_driver_init" ;;
     accel-hotplug)
         LONG=1
         # The NVMe on a hotpluggable root port; L1 unplugs and plugs it
@@ -418,6 +453,62 @@ kmemleak_verdict() {
     "") echo "no kmemleak verdict from L1"; return 1 ;;
     *) echo "kmemleak in L1: $KMEMLEAK: $(grep -m1 '^E2E-KMEMLEAK ' "$1")"; return 1 ;;
     esac
+}
+
+# flood_field LINE KEY: the value of KEY=value in an E2E-FLOOD-RESULT line
+flood_field() { echo " $1 " | sed -n "s/.* $2=\([^ ]*\) .*/\1/p"; }
+# flood_ms MICROSECONDS: in milliseconds, one decimal ("?" stays)
+flood_ms() {
+    case "$1" in
+    ''|*[!0-9]*) echo "${1:-?}" ;;
+    *) awk -v u="$1" 'BEGIN { printf "%.1f ms\n", u / 1000 }' ;;
+    esac
+}
+
+# flood_table LOG: bench-flood's table, one row per L2 QEMU
+flood_table() {
+    local l label bin pass all ns
+    printf '%-34s %7s %10s %10s %10s %8s %10s %6s %17s %10s\n' "L2 QEMU" \
+        entries "PROD write" drain "longest rd" "mean rd" "host calls" passes \
+        "longest pass" "all passes"
+    grep -E '^E2E-FLOOD-(RESULT|RUNFAIL) ' "$1" | while read -r l; do
+        set -- $l
+        label=$2 bin=$3
+        case "$1" in
+        E2E-FLOOD-RUNFAIL)
+            printf '%-34s did not run: %s\n' "$label $bin" "${l#*: }" | cut -c1-200
+            continue ;;
+        esac
+        pass=- all=-
+        ns=$(flood_field "$l" longest_pass_ns)
+        case "$ns" in ''|*[!0-9]*) ;; *)
+            pass="$(flood_ms $((ns / 1000))) ($(flood_field "$l" longest_pass_cmds)/$(flood_field "$l" longest_pass_calls))" ;;
+        esac
+        ns=$(flood_field "$l" passes_total_ns)
+        case "$ns" in ''|*[!0-9]*) ;; *) all=$(flood_ms $((ns / 1000))) ;; esac
+        printf '%-34s %7s %10s %10s %10s %8s %10s %6s %17s %10s\n' "$label $bin" \
+            "$(flood_field "$l" entries)" \
+            "$(flood_ms "$(flood_field "$l" prod_write_us)")" \
+            "$(flood_ms "$(flood_field "$l" drain_us)")" \
+            "$(flood_ms "$(flood_field "$l" longest_read_us)")" \
+            "$(flood_ms "$(flood_field "$l" mean_read_us)")" \
+            "$(flood_field "$l" host_calls)" "$(flood_field "$l" passes)" \
+            "$pass" "$all"
+    done
+    cat <<'EOT'
+PROD write: how long the one store of CMDQ_PROD that published the full queue
+  took in the guest: the VMM held the vCPU, and the BQL, for that long;
+drain: from that store until CMDQ_CONS reached PROD (polled without pause);
+longest rd, mean rd: the longest and the mean single read of CMDQ_CONS while
+  polling: a read waits while the main loop holds the BQL (a bottom half
+  consuming the queue); after a PROD write that drained it all, one read;
+host calls: accel-host-calls (QOM) during the flood;
+passes, longest pass (commands/host calls): trace event smmuv3_cmdq_pass, of
+  a build that has it (one without the bound consumes the whole queue in the
+  PROD write: one pass, as long as that write);
+all passes: the time of all passes of the flood together (the BQL held to
+  consume the queue); of a build without the trace event, unknown.
+EOT
 }
 
 # check NAME DIR: decide PASS/FAIL from the console log and the disk.
@@ -508,6 +599,20 @@ check() {
             { echo "a workload did not verify: $(grep '^E2E-BENCH ' "$log" | grep -vE 'verify=(ok|written) ' | head -n 1)"; return 1; }
         "$here/bench-table.sh" "$log" > "$d/table" || { echo "no table"; return 1; }
         echo "$(grep -c '^E2E-BENCH ' "$log") workloads in $(echo $BENCH_CONFIGS | wc -w) configurations, all verified; table in ${d#"$TOP"/}/table"
+        ;;
+    flood)
+        # The figures of the current L2 QEMU at least: a benchmark, no
+        # thresholds; the older build's run is reported, whatever it gave.
+        local new
+        grep -q '^E2E-FLOOD-DONE' "$log" || { echo "the flood benchmark did not finish"; return 1; }
+        new=$(grep -m1 '^E2E-FLOOD-RESULT new ' "$log")
+        [ -n "$new" ] || { echo "the flood did not run with the current L2 QEMU: $(grep -m1 '^E2E-FLOOD-RUNFAIL new ' "$log" | cut -c1-300)"; return 1; }
+        case "$new" in
+        *" verdict=flood:PASS,alive:PASS") ;;
+        *) echo "the guest's verdict on the flood with the current L2 QEMU: ${new##* verdict=}: $(grep -m1 -E '^ *E2E-HOSTILE FAIL' "$log" | sed 's/^ *//' | cut -c1-300)"; return 1 ;;
+        esac
+        flood_table "$log" > "$d/table"
+        echo "a full command queue ($(flood_field "$new" entries) commands) with one write of CMDQ_PROD: the write held the vCPU $(flood_ms "$(flood_field "$new" prod_write_us)") with the current L2 QEMU (longest read of CMDQ_CONS while it drained $(flood_ms "$(flood_field "$new" longest_read_us)"))$(grep -m1 '^E2E-FLOOD-RESULT old ' "$log" | while read -r l; do echo ", $(flood_ms "$(flood_field "$l" prod_write_us)") with the old one"; done); table in ${d#"$TOP"/}/table"
         ;;
     two-vsmmus)
         # Both disks read and written, one vIOMMU per vSMMU, each on the

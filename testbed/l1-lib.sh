@@ -46,14 +46,15 @@ l2_boot_args() {
 # l2_start ARGS...: the L2 VMM, in the background, for at most e2e.l2_timeout
 # seconds; ARGS come after the common ones (machine, memory, firmware,
 # iommufd0).  The kernel command line is e2e.l2append, commas for spaces,
-# plus $L2_EXTRA_APPEND.
+# plus $L2_EXTRA_APPEND.  The VMM is $L2_QEMU (default our QEMU,
+# /bin/qemu-system-aarch64).
 l2_start() {
     rm -f /tmp/qmp.in /tmp/qmp.out /tmp/l2rc /tmp/l2.pid "$QMPLOG"
     : > "$L2OUT"
     : > "$QMPLOG"
     mkfifo /tmp/qmp.in /tmp/qmp.out
     # shellcheck disable=SC2046
-    ( timeout "$(param e2e.l2_timeout)" /bin/qemu-system-aarch64 \
+    ( timeout "$(param e2e.l2_timeout)" "${L2_QEMU:-/bin/qemu-system-aarch64}" \
           -M virt,gic-version=3 -cpu host -accel kvm -m 512M -smp 1 \
           -nographic -nic none -pidfile /tmp/l2.pid \
           -chardev pipe,id=qmp0,path=/tmp/qmp -mon chardev=qmp0,mode=control \
@@ -74,8 +75,12 @@ l2_start() {
 
 # qmp JSON [TIMEOUT]: send a command, wait for its answer in $QMP_REPLY;
 # false if it is an error, or none came in TIMEOUT seconds (default 60).
+# The command's id is counted in a file: a qmp in $(...) runs in a subshell,
+# and an id counted in a variable there would be used again by the next one
+# (whose answer would then be taken from the first).
 qmp() {
-    QMP_ID=$((QMP_ID + 1))
+    QMP_ID=$(( $(cat /tmp/qmp.id 2>/dev/null || echo "$QMP_ID") + 1 ))
+    echo "$QMP_ID" > /tmp/qmp.id
     echo "$1" | sed "s/^{/{\"id\": $QMP_ID, /" >&6
     i=0
     while [ $i -lt $((${2:-60} * 10)) ]; do

@@ -30,10 +30,13 @@ dmesg | grep -iE 'arm-smmu-v3|iommu' | head -n 20 | sed 's/^/L2: dmesg: /'
 # e2e.hostile=1: no NVMe data checks; the guest drives its vSMMU itself
 # through /dev/mem (its own SMMU driver kept away with initcall_blacklist,
 # the tables in RAM left out with mem=) and checks how the SMMU answers
-# illegal STEs and commands.
+# illegal STEs and commands.  With e2e.flood=1 it floods the command queue
+# instead (make bench, scenario bench-flood).
 if [ "$(param e2e.hostile)" = 1 ]; then
     spare=$(param e2e.spare_ram)
-    /bin/smmuv3-hostile-guest ${spare:+--spare-ram=$spare}
+    flood=
+    [ "$(param e2e.flood)" = 1 ] && flood=--flood
+    /bin/smmuv3-hostile-guest ${spare:+--spare-ram=$spare} $flood
     rc=$?
     say "smmuv3-hostile-guest exited with $rc"
     if [ $rc = 0 ]; then done_ ok; else done_ fail; fi

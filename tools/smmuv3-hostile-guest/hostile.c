@@ -20,6 +20,11 @@
  * translated with, and expects the same fault for the second's DMA (with
  * accel=on the VMM must move the StreamID's vDEVICE to the second device).
  *
+ * With --flood it runs none of that: it fills the largest command queue
+ * the SMMU allows with TLBI_NH_ALL + CMD_SYNC pairs, the device
+ * translating, publishes it with one write of CMDQ_PROD and measures how
+ * long that write and the drain took (an E2E-FLOOD line; case "flood").
+ *
  * Each case prints one line:
  *   E2E-HOSTILE PASS <case>: <what was seen>
  *   E2E-HOSTILE FAIL <case>: expected <...>, got <...>
@@ -152,6 +157,7 @@
 #define CMD_CFGI_STE            0x03
 #define CMD_CFGI_STE_RANGE      0x04    /* CMD_CFGI_ALL is Range 31 */
 #define CMD_CFGI_CD             0x05
+#define CMD_TLBI_NH_ALL         0x10
 #define CMD_TLBI_NH_ASID        0x11
 #define CMD_TLBI_NSNH_ALL       0x30
 #define CMD_TLBI_EL2_ALL        0x20
@@ -204,6 +210,15 @@
 #define EVT_WAIT_MS             300     /* for an event that is due */
 #define EVT_QUIET_MS            50      /* for events that must not come */
 
+/*
+ * --flood: the largest command queue the SMMU allows (IDR1.CMDQS, at most
+ * 2^19 entries, 8 MiB), if the spare RAM holds it, full of TLBI_NH_ALL +
+ * CMD_SYNC pairs, published with one write of CMDQ_PROD.
+ */
+#define FLOOD_LOG2_MAX          19
+#define FLOOD_READY_MS          5000    /* quiet before the flood, for the host's counters */
+#define FLOOD_DRAIN_MS          480000  /* the longest the guest polls CMDQ_CONS */
+
 struct ctx {
     volatile uint8_t *regs;
     volatile uint8_t *mem;
@@ -218,6 +233,7 @@ struct ctx {
     uint64_t st_off, cq_off, eq_off, cd_off, s2tt_off;
     uint64_t fcd_off, s1tt_off;     /* host-fault-event: valid CD, empty table */
     uint64_t fault_ms;  /* host-fault-event: doorbell to the first fault (0: none) */
+    uint64_t cq_base;   /* CMDQ_BASE as set up (restored after --flood) */
     uint32_t cq_prod;   /* index and wrap bit, as last written */
     uint32_t eq_cons;   /* index and wrap bit, as last written */
 };
@@ -278,6 +294,14 @@ static uint64_t now_ms(void)
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static uint64_t now_us(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
 static void pause_us(long us)
@@ -1806,7 +1830,8 @@ static bool smmu_setup(struct ctx *c, char *why, size_t whylen)
     reg_wr(c, SMMU_CR2, CR2_RECINVSID);
     wr64(c->regs + SMMU_STRTAB_BASE, (c->mem_pa + c->st_off) & MASK(51, 6));
     reg_wr(c, SMMU_STRTAB_BASE_CFG, STRTAB_BASE_CFG_LINEAR | c->st_log2);
-    wr64(c->regs + SMMU_CMDQ_BASE, ((c->mem_pa + c->cq_off) & MASK(51, 5)) | c->cq_log2);
+    c->cq_base = ((c->mem_pa + c->cq_off) & MASK(51, 5)) | c->cq_log2;
+    wr64(c->regs + SMMU_CMDQ_BASE, c->cq_base);
     reg_wr(c, SMMU_CMDQ_PROD, 0);
     reg_wr(c, SMMU_CMDQ_CONS, 0);
     wr64(c->regs + SMMU_EVENTQ_BASE, ((c->mem_pa + c->eq_off) & MASK(51, 5)) | c->eq_log2);
@@ -1844,6 +1869,207 @@ static bool smmu_setup(struct ctx *c, char *why, size_t whylen)
          " (2^%u), no interrupts (polled)", c->mem_pa + c->st_off, c->st_log2,
          c->mem_pa + c->cq_off, c->cq_log2, c->mem_pa + c->eq_off, c->eq_log2);
     return true;
+}
+
+/* ------------------------------------------------------------------ */
+/* --flood: how long one write of CMDQ_PROD holds the vCPU             */
+/* ------------------------------------------------------------------ */
+
+static void sleep_ms(uint64_t ms)
+{
+    struct timespec ts = { .tv_sec = (time_t)(ms / 1000),
+                           .tv_nsec = (long)(ms % 1000) * 1000000 };
+
+    nanosleep(&ts, NULL);
+}
+
+/*
+ * The command queue at @base (CMDQ_BASE, with its log2 size), empty:
+ * CMDQEN off (CR0ACK), any command error acknowledged, the base, PROD =
+ * CONS = 0, CMDQEN on again.  Whatever the SMMU had left of the old queue
+ * is dropped: a disabled queue is not consumed.
+ */
+static bool cmdq_rebase(struct ctx *c, uint64_t base)
+{
+    const uint32_t on = CR0_CMDQEN | CR0_EVENTQEN | CR0_SMMUEN;
+    uint32_t gerror;
+
+    reg_wr(c, SMMU_CR0, on & ~CR0_CMDQEN);
+    if (!wait_reg(c, SMMU_CR0ACK, on & ~CR0_CMDQEN)) {
+        return false;
+    }
+    gerror = reg_rd(c, SMMU_GERROR);
+    reg_wr(c, SMMU_GERRORN, reg_rd(c, SMMU_GERRORN) ^
+           ((gerror ^ reg_rd(c, SMMU_GERRORN)) & GERROR_CMDQ_ERR));
+    wr64(c->regs + SMMU_CMDQ_BASE, base);
+    reg_wr(c, SMMU_CMDQ_PROD, 0);
+    reg_wr(c, SMMU_CMDQ_CONS, 0);
+    c->cq_prod = 0;
+    reg_wr(c, SMMU_CR0, on);
+    return wait_reg(c, SMMU_CR0ACK, on);
+}
+
+/*
+ * The flood: with the device translating (the legal stage-1 STE of
+ * host-fault-event, so that the SMMU of a VMM with accel=on has a vIOMMU
+ * and a vDEVICE for it, and forwards the invalidations to the host), the
+ * largest command queue the SMMU allows and the spare RAM holds, full of
+ * TLBI_NH_ALL + CMD_SYNC pairs, published with one write of CMDQ_PROD.
+ * Measured with CLOCK_MONOTONIC:
+ *   prod_write_us    how long that one store took: a VMM that consumes the
+ *                    queue when PROD is written holds the vCPU (and with
+ *                    QEMU the BQL) for that long;
+ *   drain_us         from the store until CMDQ_CONS reached PROD (polled);
+ *   longest_read_us  the longest single read of CMDQ_CONS meanwhile: a VMM
+ *                    that consumes the rest elsewhere (a bottom half) makes
+ *                    a read wait while it holds the lock the read needs.
+ * The queue is polled without a pause, for at most FLOOD_DRAIN_MS.  Then
+ * the queue of the set-up is put back (and the device's STE is left as
+ * it is: "alive" installs a bypass).
+ */
+static void case_flood(struct ctx *c, const char *name, unsigned int want_log2)
+{
+    const uint64_t cq_off = c->cq_off;
+    const unsigned int cq_log2 = c->cq_log2;
+    uint64_t off = 0, size = 0, t0, t1, deadline, fill_us, prod_us, drain_us = 0;
+    uint64_t longest = 0, sum = 0, nreads = 0;
+    uint32_t n, i, prod, cons = 0, mask, gerror, gerrorn;
+    unsigned int log2;
+    char msg[1024] = "", err[64] = "none", sizing[256] = "";
+    struct events ev;
+    bool done = false, restored;
+
+    /* The queue: IDR1.CMDQS entries (2^want_log2 at most), if they fit */
+    log2 = IDR1_CMDQS(c->idr1) < want_log2 ? IDR1_CMDQS(c->idr1) : want_log2;
+    for (; log2 > c->cq_log2; log2--) {
+        size = 16ULL << log2;
+        /* Aligned to its size, after the tables */
+        off = ((c->mem_pa + c->map_len + size - 1) & ~(size - 1)) - c->mem_pa;
+        if (off + size <= c->mem_len) {
+            break;
+        }
+    }
+    size = 16ULL << log2;
+    off = ((c->mem_pa + c->map_len + size - 1) & ~(size - 1)) - c->mem_pa;
+    if (off + size > c->mem_len || log2 <= c->cq_log2) {
+        report(name, false, "the spare RAM (%" PRIu64 " bytes) holds no "
+               "command queue larger than the set-up's 2^%u entries",
+               c->mem_len, c->cq_log2);
+        printf("E2E-FLOOD-FAIL no room for the queue\n");
+        return;
+    }
+    if (log2 < IDR1_CMDQS(c->idr1) || log2 < want_log2) {
+        snprintf(sizing, sizeof(sizing), " (IDR1.CMDQS %u, asked for 2^%u; "
+                 "the spare RAM, %" PRIu64 " bytes, holds 2^%u aligned to its "
+                 "size)", IDR1_CMDQS(c->idr1), want_log2, c->mem_len, log2);
+    }
+    n = 1u << log2;
+    mask = q_ptr_mask(log2);
+
+    /* 1. The device translates: a legal stage 1 (valid CD, empty table) */
+    if (!s1_fault_ste(c, msg, sizeof(msg))) {
+        report(name, false, "before the flood: %s", msg);
+        printf("E2E-FLOOD-FAIL the device's stage-1 STE\n");
+        return;
+    }
+
+    /* 2. The queue, full: TLBI_NH_ALL at even entries, CMD_SYNC at odd */
+    t0 = now_us();
+    for (i = 0; i < n; i++) {
+        volatile uint8_t *e = c->mem + off + 16 * (uint64_t)i;
+
+        wr64(e, i & 1 ? CMD_SYNC : CMD_TLBI_NH_ALL);
+        wr64(e + 8, 0);
+    }
+    dsb();
+    fill_us = now_us() - t0;
+    if (!cmdq_rebase(c, ((c->mem_pa + off) & MASK(51, 5)) | log2)) {
+        report(name, false, "CR0ACK did not follow CMDQEN off and on, to "
+               "move the command queue to 0x%" PRIx64, c->mem_pa + off);
+        printf("E2E-FLOOD-FAIL moving the command queue\n");
+        return;
+    }
+    c->cq_off = off;
+    c->cq_log2 = log2;
+    info("flood: command queue at 0x%" PRIx64 ", 2^%u entries%s, %u x "
+         "(TLBI_NH_ALL + CMD_SYNC) written in %" PRIu64 " us; the device's "
+         "STE is a legal stage 1", c->mem_pa + off, log2, sizing, n / 2, fill_us);
+    /* The host reads its counters now */
+    printf("E2E-FLOOD-READY entries=%u\n", n);
+    fflush(stdout);
+    sleep_ms(FLOOD_READY_MS);
+
+    /* 3. One write of PROD: the queue full (index 0, wrap bit set) */
+    prod = q_add(0, log2, n);
+    dsb();
+    t0 = now_us();
+    reg_wr(c, SMMU_CMDQ_PROD, prod);
+    t1 = now_us();
+    prod_us = t1 - t0;
+    deadline = t1 + FLOOD_DRAIN_MS * 1000ULL;
+    for (;;) {
+        uint64_t a = now_us(), b;
+
+        cons = reg_rd(c, SMMU_CMDQ_CONS);
+        b = now_us();
+        nreads++;
+        sum += b - a;
+        longest = b - a > longest ? b - a : longest;
+        if ((cons & mask) == prod) {
+            drain_us = b - t0;
+            done = true;
+            break;
+        }
+        if (CMDQ_CONS_ERR(cons) != CERROR_NONE || b > deadline) {
+            break;
+        }
+    }
+    gerror = reg_rd(c, SMMU_GERROR);
+    gerrorn = reg_rd(c, SMMU_GERRORN);
+    if (CMDQ_CONS_ERR(cons) != CERROR_NONE) {
+        snprintf(err, sizeof(err), "%s@0x%x", cerror_name(CMDQ_CONS_ERR(cons)),
+                 cons & mask);
+    }
+    if (done) {
+        printf("E2E-FLOOD entries=%u prod_write_us=%" PRIu64 " drain_us=%" PRIu64
+               " longest_read_us=%" PRIu64 " cons_err=%s gerror=0x%x gerrorn=0x%x"
+               " reads=%" PRIu64 " mean_read_us=%" PRIu64 " fill_us=%" PRIu64
+               " log2=%u\n", n, prod_us, drain_us, longest, err, gerror, gerrorn,
+               nreads, sum / nreads, fill_us, log2);
+    } else {
+        printf("E2E-FLOOD-FAIL entries=%u prod_write_us=%" PRIu64 " CONS=0x%x "
+               "PROD=0x%x after %" PRIu64 " us, longest_read_us=%" PRIu64
+               " cons_err=%s gerror=0x%x gerrorn=0x%x\n", n, prod_us, cons,
+               prod, now_us() - t0, longest, err, gerror, gerrorn);
+    }
+    fflush(stdout);
+
+    /* 4. The set-up's queue again; events the flood raised (none due) */
+    restored = cmdq_rebase(c, c->cq_base);
+    c->cq_off = cq_off;
+    c->cq_log2 = cq_log2;
+    evtq_collect(c, false, &ev);
+    if (!done) {
+        report(name, false, "%u commands: expected CMDQ_CONS to reach PROD "
+               "0x%x within %d s, got CONS 0x%x (%s)%s", n, prod,
+               FLOOD_DRAIN_MS / 1000, cons, err,
+               restored ? "" : "; CR0ACK did not follow when the set-up's "
+               "queue was put back");
+    } else if (CMDQ_CONS_ERR(cons) != CERROR_NONE ||
+               ((gerror ^ gerrorn) & GERROR_CMDQ_ERR) || !restored) {
+        report(name, false, "%u commands consumed, but expected no command "
+               "error: %s, GERROR=0x%x GERRORN=0x%x%s", n, err, gerror, gerrorn,
+               restored ? "" : "; CR0ACK did not follow when the set-up's "
+               "queue was put back");
+    } else {
+        report(name, true, "%u commands (%u x TLBI_NH_ALL + CMD_SYNC) in a "
+               "full queue of 2^%u%s, one write of CMDQ_PROD: the write took "
+               "%" PRIu64 " us, CONS reached PROD after %" PRIu64 " us, "
+               "longest read of CMDQ_CONS meanwhile %" PRIu64 " us (%" PRIu64
+               " reads); no command error; events: %s; the set-up's queue "
+               "put back", n, n / 2, log2, sizing, prod_us, drain_us, longest,
+               nreads, ev.text);
+    }
 }
 
 /*
@@ -1908,24 +2134,43 @@ int main(int argc, char **argv)
     uint64_t stes[4][8], ste[8], smmu_size = 0;
     const char *what[4];
     char node[4096], why[512], label[4][160];
-    unsigned int n;
+    unsigned int n, flood = 0;
     int fd;
 
     setvbuf(stdout, NULL, _IOLBF, 0);
-    if (argc > 1 && !strncmp(argv[1], "--spare-ram=", 12)) {
-        if (!parse_spare_ram(c, argv[1] + 12)) {
-            fprintf(stderr, "%s: --spare-ram=BASE:LEN (1 MiB at least)\n",
-                    argv[0]);
-            return 2;
+    while (argc > 1 && !strncmp(argv[1], "--", 2)) {
+        if (!strncmp(argv[1], "--spare-ram=", 12)) {
+            if (!parse_spare_ram(c, argv[1] + 12)) {
+                fprintf(stderr, "%s: --spare-ram=BASE:LEN (1 MiB at least)\n",
+                        argv[0]);
+                return 2;
+            }
+        } else if (!strcmp(argv[1], "--flood")) {
+            flood = FLOOD_LOG2_MAX;
+        } else if (!strncmp(argv[1], "--flood=", 8)) {
+            char *end;
+
+            flood = (unsigned int)strtoul(argv[1] + 8, &end, 0);
+            if (*end || flood < 1 || flood > FLOOD_LOG2_MAX) {
+                fprintf(stderr, "%s: --flood=LOG2 (1 to %d)\n", argv[0],
+                        FLOOD_LOG2_MAX);
+                return 2;
+            }
+        } else {
+            break;
         }
         argc--;
         argv++;
     }
     if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
-        fprintf(stderr, "usage: %s [--spare-ram=BASE:LEN] [PCI-BDF]\n"
+        fprintf(stderr, "usage: %s [--spare-ram=BASE:LEN] [--flood[=LOG2]] "
+                "[PCI-BDF]\n"
                 "  (default: RAM the device tree has but the kernel does "
                 "not use; the first NVMe controller by name, and the next "
-                "one for vdevice-renumber)\n", argv[0]);
+                "one for vdevice-renumber)\n"
+                "  --flood: instead of the cases, the flood of a full "
+                "command queue (2^LOG2 entries, default the largest the "
+                "SMMU allows), then alive\n", argv[0]);
         return 2;
     }
 
@@ -1967,9 +2212,12 @@ int main(int argc, char **argv)
                  "initcall_blacklist=arm_smmu_driver_init)", strerror(errno));
         return setup_failed(why);
     }
-    /* At most what the tables can need: 4 MiB of STEs and 192 KiB */
-    if (c->mem_len > (8ULL << 20)) {
-        c->mem_len = 8ULL << 20;
+    /*
+     * At most what the tables can need: 4 MiB of STEs and 192 KiB; and for
+     * --flood a command queue of up to 8 MiB, aligned to its size
+     */
+    if (c->mem_len > (8ULL << 20) + (flood ? 32ULL << flood : 0)) {
+        c->mem_len = (8ULL << 20) + (flood ? 32ULL << flood : 0);
     }
     c->mem = map_phys(fd, c->mem_pa, c->mem_len);
     if (!c->mem) {
@@ -1978,6 +2226,12 @@ int main(int argc, char **argv)
     }
     if (!smmu_setup(c, why, sizeof(why))) {
         return setup_failed(why);
+    }
+
+    /* --flood: the flood instead of the cases, then alive */
+    if (flood) {
+        case_flood(c, "flood", flood);
+        goto alive;
     }
 
     /* 1-3: Config values that enable stage 2, or are reserved */
@@ -2080,6 +2334,7 @@ int main(int argc, char **argv)
     case_vdevice_renumber(c, "vdevice-renumber");
 
     /* After all that, the vSMMU still works */
+alive:
     ste_bypass(ste);
     {
         char got[256];
