@@ -45,17 +45,23 @@ END {
             m = med(mbs[k]); none = med(mbs[w SUBSEP "none"]); vio = med(mbs[w SUBSEP "virtio-iommu"])
             printf "%-22s %-22s %8.1f %10s %8d %7s %7s %9d %9d %6s %7s %8.1f\n", w, c, m,
                    spread(mbs[k]), med(iops[k]),
-                   none > 0 ? sprintf("%.2f", m / none) : "-",
-                   vio > 0 ? sprintf("%.2f", m / vio) : "-",
+                   (none > 0 ? sprintf("%.2f", m / none) : "-"),
+                   (vio > 0 ? sprintf("%.2f", m / vio) : "-"),
                    calls[k], cmds[k],
-                   calls[k] ? sprintf("%.1f", cmds[k] / calls[k]) : "-",
-                   nios[k] && c ~ /^accel/ ? sprintf("%.2f", calls[k] / nios[k]) : "-",
-                   bytes[k] ? ticks[k] * 1000 / hz / (bytes[k] / 1048576) : 0
+                   (calls[k] ? sprintf("%.1f", cmds[k] / calls[k]) : "-"),
+                   ((nios[k] && c ~ /^accel/) ? sprintf("%.2f", calls[k] / nios[k]) : "-"),
+                   (bytes[k] ? ticks[k] * 1000 / hz / (bytes[k] / 1048576) : 0)
             ratio_lazy[w] = c == "accel-lazy" && none > 0 ? m / none : ratio_lazy[w]
             ratio_strict[w] = c == "accel-strict" && vio > 0 ? m / vio : ratio_strict[w]
-            if (c ~ /^accel/ && syncs[k] && calls[k] > syncs[k]) over_sync = over_sync " " w "/" c
-            if (c == "accel-ril-off") on_calls += calls[k]
-            if (c == "accel-ril-off-nobatch") off_calls += calls[k]
+            # accel-ril-off-nobatch makes one host call per command on
+            # purpose (x-accel-no-batch): it is the reference of batching.
+            if (c ~ /^accel/ && c != "accel-ril-off-nobatch" && syncs[k] && calls[k] > syncs[k])
+                over_sync = over_sync " " w "/" c
+            # Batching can only save calls where a CMD_SYNC closes several
+            # commands: those workloads are compared
+            if (c == "accel-ril-off" && cmds[k] > syncs[k]) {
+                on_calls += calls[k]; off_calls += calls[w SUBSEP "accel-ril-off-nobatch"]
+            }
         }
     }
     print ""
@@ -64,13 +70,13 @@ END {
         w = works[i]
         if (w !~ /-128K-/) continue
         if (w in ratio_lazy)
-            printf "  accel lazy >= 0.95 x no vIOMMU, %s: %.2f, %s\n", w, ratio_lazy[w], ratio_lazy[w] >= 0.95 ? "met" : "not met"
+            printf "  accel lazy >= 0.95 x no vIOMMU, %s: %.2f, %s\n", w, ratio_lazy[w], (ratio_lazy[w] >= 0.95 ? "met" : "not met")
         if (w in ratio_strict)
-            printf "  accel strict >= 2 x virtio-iommu, %s: %.2f, %s\n", w, ratio_strict[w], ratio_strict[w] >= 2 ? "met" : "not met"
+            printf "  accel strict >= 2 x virtio-iommu, %s: %.2f, %s\n", w, ratio_strict[w], (ratio_strict[w] >= 2 ? "met" : "not met")
     }
-    printf "  host calls <= 1 per guest CMD_SYNC, every accel run: %s\n", over_sync == "" ? "met" : "not met:" over_sync
+    printf "  host calls <= 1 per guest CMD_SYNC, every accel run but the no-batching reference: %s\n", (over_sync == "" ? "met" : "not met:" over_sync)
     if (off_calls)
-        printf "  ril=off: batching on takes <= 1/8 of the host calls of batching off: %d vs %d (1/%.1f), %s\n",
-               on_calls, off_calls, on_calls ? off_calls / on_calls : 0, on_calls * 8 <= off_calls ? "met" : "not met"
+        printf "  ril=off: batching on takes <= 1/8 of the host calls of batching off, workloads with several commands per CMD_SYNC: %d vs %d (1/%.1f), %s\n",
+               on_calls, off_calls, (on_calls ? off_calls / on_calls : 0), (on_calls * 8 <= off_calls ? "met" : "not met")
     if (bad) printf "  DATA: %d workloads did not verify\n", bad
 }'
