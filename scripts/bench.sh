@@ -32,7 +32,7 @@ if command -v valgrind >/dev/null; then
     cat > "$wrap" <<EOT
 #!/bin/sh
 exec valgrind --tool=callgrind --callgrind-out-file=$TOP/logs/bench/cg.%p \\
-    --toggle-collect=smmu_write_mmio --toggle-collect=smmuv3_cmdq_bh $qemu "\$@"
+    --toggle-collect=smmu_write_mmio --toggle-collect=smmuv3_cmdq_timer $qemu "\$@"
 EOT
     chmod +x "$wrap"
     for s in strict-unmap lazy-flush cfgi-all; do
