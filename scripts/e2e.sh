@@ -500,8 +500,8 @@ PROD write: how long the one store of CMDQ_PROD that published the full queue
   took in the guest: the VMM held the vCPU, and the BQL, for that long;
 drain: from that store until CMDQ_CONS reached PROD (polled without pause);
 longest rd, mean rd: the longest and the mean single read of CMDQ_CONS while
-  polling: a read waits while the main loop holds the BQL (a bottom half
-  consuming the queue); after a PROD write that drained it all, one read;
+  polling: a read waits while the main loop holds the BQL (a pass of the
+  queue's consumer); after a PROD write that drained it all, one read;
 host calls: accel-host-calls (QOM) during the flood;
 passes, longest pass (commands/host calls): trace event smmuv3_cmdq_pass, of
   a build that has it (one without the bound consumes the whole queue in the
@@ -588,12 +588,20 @@ check() {
         ;;
     bench)
         # Every configuration ran, every workload verified: the table
-        local c n
+        local c n n0 calls
         grep -q '^E2E-BENCH-DONE' "$log" || { echo "the benchmark did not finish"; return 1; }
         grep -q '^E2E-BENCH-FAIL' "$log" && { grep -m1 '^E2E-BENCH-FAIL' "$log"; return 1; }
+        # The same workloads in every configuration, and an accelerated
+        # vSMMU that called the host (its counters were read)
+        n0=$(grep -c "^E2E-BENCH none " "$log")
         for c in $BENCH_CONFIGS; do
             n=$(grep -c "^E2E-BENCH $c " "$log")
-            [ "$n" -ge 2 ] || { echo "configuration $c: $n workloads"; return 1; }
+            [ "$n" -ge 4 ] && [ "$n" = "$n0" ] ||
+                { echo "configuration $c: $n workload runs, none: $n0"; return 1; }
+            case $c in accel*)
+                calls=$(grep "^E2E-BENCH $c " "$log" | sed 's/.* host-calls=\([0-9-]*\) .*/\1/' | awk '{ t += $1 } END { print t + 0 }')
+                [ "${calls:-0}" -gt 0 ] || { echo "configuration $c: no host call counted"; return 1; } ;;
+            esac
         done
         grep '^E2E-BENCH ' "$log" | grep -qvE 'verify=(ok|written) ' &&
             { echo "a workload did not verify: $(grep '^E2E-BENCH ' "$log" | grep -vE 'verify=(ok|written) ' | head -n 1)"; return 1; }

@@ -46,14 +46,16 @@ host-probe*)
     ;;
 esac
 
-# A scenario with steps of its own (testbed/l1/<scenario>.sh) runs them, and
-# so does its short version (<scenario>-short, e.g. bench-short in make
-# check); any other starts one L2 guest on our QEMU.  /l2/args.d/<scenario> holds
+# A scenario with steps of its own (testbed/l1/<scenario>.sh) runs them; a
+# short version (<scenario>-short, e.g. bench-short in make check) without
+# a script of its own runs its scenario's; any other starts one L2 guest
+# on our QEMU.  /l2/args.d/<scenario> holds
 # the scenario's QEMU arguments (written by e2e.sh), e2e.l2append its kernel
 # parameters, with commas for spaces.  The scenario's arguments (a vIOMMU)
 # come before the vfio-pci device: QEMU puts a PCI device behind an IOMMU
 # only if the IOMMU was created first.
-steps=/l2/scenarios/${scenario%-short}.sh
+steps=/l2/scenarios/$scenario.sh
+[ -f "$steps" ] || steps=/l2/scenarios/${scenario%-short}.sh
 if [ -f "$steps" ]; then
     . "$steps"
     finish

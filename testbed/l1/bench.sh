@@ -5,7 +5,7 @@
 # tools/dmabench (testbed/l2-init.sh, e2e.bench).  After each workload the
 # accelerated vSMMU's counters (QOM, over QMP) and the VMM's CPU time are
 # read: one line per workload for scripts/bench-table.sh,
-#   E2E-BENCH <config> <rep> <DMABENCH line> host-calls=<n> cmds=<n>
+#   E2E-BENCH <config> <rep> <DMABENCH line without its prefix> host-calls=<n> cmds=<n>
 #       syncs=<n> cpu-ticks=<n>
 # The configurations' QEMU arguments and L2 kernel parameters are in
 # /l2/args.d/bench-<config>{,.append}.
@@ -14,7 +14,7 @@ counter() {
     if qmp '{"execute": "qom-get", "arguments": {"path": "/machine/peripheral/smmu0", "property": "'"$1"'"}}' 10; then
         echo "$QMP_REPLY" | sed -n 's/.*"return": \([0-9]*\).*/\1/p'
     else
-        echo 0
+        echo "?"
     fi
 }
 
@@ -39,6 +39,12 @@ for config in $(param e2e.bench_configs | tr , ' '); do
         while l2_wait '^DMABENCH ' "$n" 600; do
             snapshot
             line=$(grep '^DMABENCH ' "$L2OUT" | sed -n "${n}p")
+            case "$prev $snap" in
+            *"?"*)
+                # A counter QMP could not read: no figure rather than 0
+                echo "E2E-BENCH-FAIL $config $rep: a counter could not be read over QMP ($prev / $snap)"
+                break ;;
+            esac
             set -- $prev
             p_calls=$1 p_cmds=$2 p_syncs=$3 p_cpu=$4
             set -- $snap
@@ -48,6 +54,10 @@ for config in $(param e2e.bench_configs | tr , ' '); do
             grep -q 'E2E-BENCH-END' "$L2OUT" &&
                 [ "$(grep -c '^DMABENCH ' "$L2OUT")" -lt "$n" ] && break
         done
+        # Every workload the guest ran has its line, and the guest got to
+        # its end: a run that stopped part way is a failure, not a short row
+        grep -q 'E2E-BENCH-END' "$L2OUT" && [ "$(grep -c '^DMABENCH ' "$L2OUT")" -lt "$n" ] ||
+            echo "E2E-BENCH-FAIL $config $rep: the guest's workloads did not all finish ($((n - 1)) reported)"
         l2_end 120
     done
 done
