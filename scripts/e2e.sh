@@ -116,13 +116,13 @@ prepare() {
     step "Debian packages for the testbed" "about 2 min" \
         "$here/deps.sh" testbed >&2 || die "installing the testbed's packages failed"
     L0=$(step "L0 QEMU: fetch the base, apply the series, build for x86_64" \
-              "about 5 min" "$here/l0-qemu.sh") || die "building L0 QEMU failed"
-    IMAGE=$(step "the arm64 Linux kernel (L1 host and L2 guest)" "about 8 min" \
+              "about 10 min" "$here/l0-qemu.sh") || die "building L0 QEMU failed"
+    IMAGE=$(step "the arm64 Linux kernel (L1 host and L2 guest)" "about 9 min" \
                  "$here/testbed/kernel.sh") || die "building the kernel failed"
     # E2E_L2QEMU: another arm64 build to run in L1 (an older series, to
     # show what a fix changed)
     L2QEMU=${E2E_L2QEMU:-$(step "the arm64 static QEMU that L1 runs (sysroot, cross build)" \
-                  "about 4 min" "$here/testbed/cross-qemu.sh")} ||
+                  "about 5 min" "$here/testbed/cross-qemu.sh")} ||
         die "cross-building QEMU failed"
     PROBE=$(step "the probe, tools/smmuv3-accel-probe (arm64)" "seconds" \
                  "$here/testbed/tool.sh" smmuv3-accel-probe) ||
