@@ -214,6 +214,7 @@ scenario_def() {
     DISK_MIB=16
     L1_APPEND=""
     LONG=0
+    L2LONG=1        # (LONG scenarios) multiplies the bound of each L2 run
     L2_SECS=$L2_TIMEOUT
     L0_EXTRA=0      # seconds more for L0 (a second L2 run)
     L2FW=dt
@@ -386,7 +387,9 @@ scenario_def() {
         L2_ARGS="-m 512M,slots=1,maxmem=1G -object memory-backend-ram,id=spare,size=64M -device pc-dimm,memdev=spare,addr=0x80000000 -device arm-smmuv3,primary-bus=pcie.0,id=smmu0,accel=on"
         L2_APPEND="e2e.hostile=1 e2e.flood=1 e2e.spare_ram=0x80000000:0x4000000 initcall_blacklist=arm_smmu_driver_init" ;;
     accel-hotplug)
-        LONG=1
+        # (the bounds grow with the cycles: 10 take about 2.5 minutes)
+        LONG=$(( (HOTPLUG_CYCLES + 9) / 10 ))
+        L2LONG=$LONG
         # The NVMe on a hotpluggable root port; L1 unplugs and plugs it
         # (testbed/l1/accel-hotplug.sh), the guest checks the data.
         NEEDS=accel
@@ -396,7 +399,9 @@ scenario_def() {
         L2_ARGS="-device pcie-root-port,id=rp0,chassis=1,bus=pcie.0 -device arm-smmuv3,primary-bus=pcie.0,accel=on -trace iommufd_backend_* -trace smmuv3_accel_* -d guest_errors -D /tmp/l2-qemu.log @HOSTDEV@,bus=rp0"
         L2_APPEND="e2e.hotplug=$HOTPLUG_CYCLES" ;;
     accel-reboot-loop)
-        LONG=1
+        # (the bounds grow with the boots: 6 take about 3.5 minutes)
+        LONG=$(( (REBOOT_CYCLES + 5) / 6 ))
+        L2LONG=$LONG
         # Reboots and resets in turn, the device moved to another root
         # port (bus) half way (testbed/l1/accel-reboot-loop.sh).
         NEEDS=accel
@@ -657,7 +662,7 @@ check() {
         # Every cycle: the guest's data check, nothing of the vSMMU left in
         # the host after the removal, a vIOMMU allocated again at the add;
         # no kmemleak report; the VMM's RSS after the removals.
-        local c n rss0 rss1 rss3 growth
+        local c n rss0 rss1 rss3 growth from
         grep -q '^E2E-HOTPLUG-FAIL' "$log" && { grep -m1 '^E2E-HOTPLUG-FAIL' "$log"; return 1; }
         for c in $(seq 1 "$HOTPLUG_CYCLES"); do
             grep -q "^ *E2E-L2-PLUG $c ok" "$log" || { echo "cycle $c: the guest's data check did not pass"; return 1; }
@@ -686,14 +691,16 @@ check() {
             return 1
         fi
         growth=$(( (rss1 - rss0) / (HOTPLUG_CYCLES - 1) ))
+        from=first
         if [ "$HOTPLUG_CYCLES" -ge 6 ]; then
+            from=third
             [ -n "$rss3" ] || { echo "the VMM's RSS was not read after the third removal"; return 1; }
             growth=$(( (rss1 - rss3) / (HOTPLUG_CYCLES - 3) ))
             [ "$growth" -le "$RSS_BOUND" ] || {
                 echo "the VMM's RSS grew by $growth KiB per cycle from the third removal to the last ($rss3 to $rss1 KiB; bound $RSS_BOUND)"
                 return 1; }
         fi
-        echo "$HOTPLUG_CYCLES unplug/plug cycles, data checked each time, the vIOMMU freed at each removal and allocated at each add; kmemleak: $KMEMLEAK; VMM RSS $rss0 KiB after the first removal, $rss3 after the third, $rss1 after the last: ${growth} KiB per cycle from the third (bound $RSS_BOUND)"
+        echo "$HOTPLUG_CYCLES unplug/plug cycles, data checked each time, the vIOMMU freed at each removal and allocated at each add; kmemleak: $KMEMLEAK; VMM RSS $rss0 KiB after the first removal, $rss3 after the third, $rss1 after the last: ${growth} KiB per cycle from the $from (bound $RSS_BOUND, from the third)"
         ;;
     reboot-loop)
         local n
@@ -850,7 +857,7 @@ run_scenario() {
     local l0_timeout=$((L0_TIMEOUT + L2_SECS - L2_TIMEOUT + L0_EXTRA)) l2_timeout=$L2_SECS
     if [ "$LONG" -ge 1 ]; then
         l0_timeout=$((L0_TIMEOUT * 5 * LONG))
-        l2_timeout=$((L0_TIMEOUT * 5 - 60))
+        l2_timeout=$((L0_TIMEOUT * 5 * L2LONG - 60))
     fi
     append="$append e2e.l2_timeout=$l2_timeout"
     # What L2 gets on its command line.
