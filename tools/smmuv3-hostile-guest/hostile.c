@@ -288,14 +288,6 @@ static void reg_wr(struct ctx *c, unsigned int off, uint32_t v)
     wr32(c->regs + off, v);
 }
 
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static uint64_t now_us(void)
 {
     struct timespec ts;
@@ -304,9 +296,15 @@ static uint64_t now_us(void)
     return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-static void pause_us(long us)
+static uint64_t now_ms(void)
 {
-    struct timespec ts = { .tv_sec = 0, .tv_nsec = us * 1000 };
+    return now_us() / 1000;
+}
+
+static void pause_us(uint64_t us)
+{
+    struct timespec ts = { .tv_sec = (time_t)(us / 1000000),
+                           .tv_nsec = (long)(us % 1000000) * 1000 };
 
     nanosleep(&ts, NULL);
 }
@@ -1875,14 +1873,6 @@ static bool smmu_setup(struct ctx *c, char *why, size_t whylen)
 /* --flood: how long one write of CMDQ_PROD holds the vCPU             */
 /* ------------------------------------------------------------------ */
 
-static void sleep_ms(uint64_t ms)
-{
-    struct timespec ts = { .tv_sec = (time_t)(ms / 1000),
-                           .tv_nsec = (long)(ms % 1000) * 1000000 };
-
-    nanosleep(&ts, NULL);
-}
-
 /*
  * The command queue at @base (CMDQ_BASE, with its log2 size), empty:
  * CMDQEN off (CR0ACK), any command error acknowledged, the base, PROD =
@@ -1997,7 +1987,7 @@ static void case_flood(struct ctx *c, const char *name, unsigned int want_log2)
     /* The host reads its counters now */
     printf("E2E-FLOOD-READY entries=%u\n", n);
     fflush(stdout);
-    sleep_ms(FLOOD_READY_MS);
+    pause_us(FLOOD_READY_MS * 1000);
 
     /* 3. One write of PROD: the queue full (index 0, wrap bit set) */
     prod = q_add(0, log2, n);
