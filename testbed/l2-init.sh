@@ -141,7 +141,8 @@ fi
 # system_reset (the guest says so and waits).
 reboots=$(param e2e.reboots)
 if [ -n "$reboots" ]; then
-    n=$(dd if=$dev bs=512 skip=$(((off + 64) * 2)) count=1 iflag=direct 2>/dev/null | head -c 8 | sed -n 's/^BOOT\([0-9]*\)$/\1/p')
+    # BOOT0008: no leading zeros into $((...)), which would read octal
+    n=$(dd if=$dev bs=512 skip=$(((off + 64) * 2)) count=1 iflag=direct 2>/dev/null | head -c 8 | sed -n 's/^BOOT0*\([0-9][0-9]*\)$/\1/p')
     n=$((${n:-0} + 0))
     echo "E2E-L2-BOOT $n ok"
     if [ "$n" -lt "$reboots" ]; then
