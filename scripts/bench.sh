@@ -23,31 +23,133 @@ bld=$(dirname "$qemu")
 bench=$bld/tests/qtest/arm-smmuv3-bench
 mkdir -p "$TOP/logs/bench"
 
+# BENCH_BEFORE=N: part 1 also runs QEMU built from the series' first N
+# patches (N >= 36, the patch that adds the benchmark and its host stub),
+# alternating with the current build in the same run, so that what the
+# patches after N save is measured side by side.
+before=
+if [ -n "${BENCH_BEFORE:-}" ]; then
+    csrc=$BUILD/check/qemu
+    total=$(git -C "$csrc" rev-list --count base..series) ||
+        { echo "bench: no series in $csrc" >&2; exit 1; }
+    case $BENCH_BEFORE in
+    '' | 0* | *[!0-9]*) ok= ;;
+    *) ok=$([ "$BENCH_BEFORE" -ge 36 ] && [ "$BENCH_BEFORE" -lt "$total" ] && echo y) ;;
+    esac
+    [ -n "$ok" ] || {
+        echo "bench: BENCH_BEFORE=$BENCH_BEFORE: give a patch number from 36 (the benchmark's) to $((total - 1))" >&2
+        exit 1
+    }
+    c=$(git -C "$csrc" rev-list --reverse base..series | sed -n "${BENCH_BEFORE}p")
+    bsrc=$BUILD/bench-before/qemu
+    if [ "$(git -C "$bsrc" rev-parse HEAD 2>/dev/null)" != "$c" ]; then
+        rm -rf "$bsrc"
+        git clone -q --no-checkout "$csrc" "$bsrc" && git -C "$bsrc" checkout -q "$c" ||
+            { echo "bench: cannot check out patch $BENCH_BEFORE" >&2; exit 1; }
+    fi
+    # The firmware blobs that the +ds tarball lacks (git ignores them)
+    "$here/edk2-blobs.sh" "$bsrc" &&
+    BUILD_ONLY_QEMU=1 "$here/build.sh" "$bsrc" "$BUILD/bench-before/build" >&2 ||
+        { echo "bench: building QEMU at patch $BENCH_BEFORE failed" >&2; exit 1; }
+    before=$BUILD/bench-before/build/qemu-system-aarch64
+fi
+builds="after"
+[ -n "$before" ] && builds="before after"
+qemu_of() { if [ "$1" = before ]; then echo "$before"; else echo "$qemu"; fi; }
+reps=${BENCH_MICRO_REPS:-3}
+
 echo "== 1. QEMU's cost per command (accel=on with a host stub, and emulated)"
-QTEST_QEMU_BINARY=$qemu timeout 1200 "$bench" 2>/dev/null | grep '^BENCH' |
-    tee "$TOP/logs/bench/cmdq.txt"
+[ -n "$before" ] && echo "   before: the series up to patch $BENCH_BEFORE; after: all of it"
+: > "$TOP/logs/bench/cmdq.txt"
+rm -f "$TOP"/logs/bench/cmdq-*.err
+for r in $(seq "$reps"); do
+    for b in $builds; do
+        QTEST_QEMU_BINARY=$(qemu_of "$b") timeout 1200 "$bench" 2>>"$TOP/logs/bench/cmdq-$b.err" |
+            grep '^BENCH' | sed "s/^BENCH /BENCH $b /" >> "$TOP/logs/bench/cmdq.txt"
+    done
+done
+# Median and range of ns per command over the repetitions, per build; every
+# build must have given every stream and model each time.
+awk -v builds="$builds" -v reps="$reps" '$1 == "BENCH" && $3 !~ /^skipped/ {
+    k = $3 " " $4; b = $2; v = ""; c = 0; w = 0
+    for (i = 5; i <= NF; i++) {
+        split($i, kv, "=")
+        if (kv[1] == "ns/cmd") v = kv[2]
+        if (kv[1] == "cmds") c = kv[2]
+        if (kv[1] == "writes") w = kv[2]
+    }
+    if (v == "") next
+    n[k, b]++; x[k, b, n[k, b]] = v; cmds[k] = c; wr[k] = w
+    if (!(k in seen)) { seen[k] = 1; order[++nk] = k }
+}
+function median(k, b,    m, i, j, t, a) {
+    m = n[k, b]
+    for (i = 1; i <= m; i++) a[i] = x[k, b, i]
+    for (i = 2; i <= m; i++)
+        for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+    lo = a[1]; hi = a[m]
+    return (m % 2) ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2
+}
+END {
+    nb = split(builds, border, " ")
+    if (nk == 0) { print "   no results (see logs/bench/cmdq-*.err)"; exit 1 }
+    for (o = 1; o <= nk; o++)
+        for (i = 1; i <= nb; i++)
+            if (n[order[o], border[i]] != reps) {
+                printf "   %s, %s build: %d results of %d (see logs/bench/cmdq-%s.err)\n", order[o], border[i], n[order[o], border[i]], reps, border[i]
+                bad = 1
+            }
+    if (bad) exit 1
+    printf "   %-14s %-9s %8s %6s", "stream", "model", "commands", "writes"
+    for (i = 1; i <= nb; i++) printf "  %-24s", border[i] " ns/cmd (range)"
+    if (nb == 2) printf "  %s", "after/before"
+    printf "\n"
+    for (o = 1; o <= nk; o++) {
+        k = order[o]; split(k, sm, " ")
+        printf "   %-14s %-9s %8d %6d", sm[1], sm[2], cmds[k], wr[k]
+        for (i = 1; i <= nb; i++) {
+            med[i] = median(k, border[i])
+            printf "  %-24s", sprintf("%d (%d-%d)", med[i], lo, hi)
+        }
+        if (nb == 2) printf "  %.2f", (med[1] > 0) ? med[2] / med[1] : 0
+        printf "\n"
+    }
+    printf "   (%d runs of each build%s; median and range; every figure in logs/bench/cmdq.txt)\n", reps, (nb == 2) ? ", alternating" : ""
+}' "$TOP/logs/bench/cmdq.txt" || { echo "bench: the micro-benchmark gave incomplete results" >&2; exit 1; }
 if command -v valgrind >/dev/null; then
-    echo "   instructions per command (callgrind, the queue consumer only):"
-    wrap=$TOP/logs/bench/valgrind-qemu.sh
-    cat > "$wrap" <<EOT
+    echo "   instructions per command (callgrind, the queue consumer only; independent of the load):"
+    for b in $builds; do
+        wrap=$TOP/logs/bench/valgrind-qemu-$b.sh
+        cat > "$wrap" <<EOT
 #!/bin/sh
 exec valgrind --tool=callgrind --callgrind-out-file=$TOP/logs/bench/cg.%p \\
-    --toggle-collect=smmu_write_mmio --toggle-collect=smmuv3_cmdq_timer $qemu "\$@"
+    --toggle-collect=smmu_write_mmio --toggle-collect=smmuv3_cmdq_timer $(qemu_of "$b") "\$@"
 EOT
-    chmod +x "$wrap"
+        chmod +x "$wrap"
+    done
     for s in strict-unmap lazy-flush cfgi-all; do
         for m in emulated accel; do
-            rm -f "$TOP"/logs/bench/cg.*
-            out=$(BENCH_STREAMS=$s BENCH_MODELS=$m QTEST_QEMU_BINARY=$wrap \
-                  timeout 1200 "$bench" 2>/dev/null | grep '^BENCH')
-            f=$(ls -S "$TOP"/logs/bench/cg.* | head -n 1)
-            ir=$(callgrind_annotate "$f" 2>/dev/null | sed -n 's/^ *\([0-9,]*\) .*PROGRAM TOTALS.*/\1/p' | tr -d ,)
-            cmds=$(echo "$out" | sed -n 's/.* cmds=\([0-9]*\) .*/\1/p')
-            writes=$(echo "$out" | sed -n 's/.* writes=\([0-9]*\) .*/\1/p')
-            echo "   $s $m: $((ir / (cmds + writes * 2))) instructions per command"
-            eval "ir_${s//-/_}_$m=$((ir / (cmds + writes * 2)))"
+            line="   $s $m:"
+            for b in $builds; do
+                rm -f "$TOP"/logs/bench/cg.*
+                out=$(BENCH_STREAMS=$s BENCH_MODELS=$m \
+                      QTEST_QEMU_BINARY=$TOP/logs/bench/valgrind-qemu-$b.sh \
+                      timeout 1200 "$bench" 2>/dev/null | grep '^BENCH')
+                f=$(ls -S "$TOP"/logs/bench/cg.* | head -n 1)
+                ir=$(callgrind_annotate "$f" 2>/dev/null | sed -n 's/^ *\([0-9,]*\) .*PROGRAM TOTALS.*/\1/p' | tr -d ,)
+                cmds=$(echo "$out" | sed -n 's/.* cmds=\([0-9]*\) .*/\1/p')
+                writes=$(echo "$out" | sed -n 's/.* writes=\([0-9]*\) .*/\1/p')
+                [ -n "$ir" ] && [ "$((${cmds:-0} + 0))" -gt 0 ] || {
+                    echo "bench: callgrind gave no figure for $s $m ($b build)" >&2
+                    exit 1
+                }
+                per=$((ir / (cmds + writes * 2)))
+                line="$line $b $per"
+                eval "ir_${s//-/_}_${m}_$b=$per"
+            done
+            echo "$line instructions per command"
         done
-        e=$(eval echo "\$ir_${s//-/_}_emulated") a=$(eval echo "\$ir_${s//-/_}_accel")
+        e=$(eval echo "\$ir_${s//-/_}_emulated_after") a=$(eval echo "\$ir_${s//-/_}_accel_after")
         echo "   target, accel within 2 x emulated per command ($s): $a vs $e: $([ "$a" -le $((2 * e)) ] && echo met || echo not met)"
     done
     rm -f "$TOP"/logs/bench/cg.*
