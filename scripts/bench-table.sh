@@ -19,7 +19,7 @@ function med(list,   n, a, i, j, t) {
 function spread(list,   n, a, i, lo, hi) {
     n = split(list, a, " "); lo = hi = a[1]
     for (i = 2; i <= n; i++) { if (a[i] + 0 < lo) lo = a[i]; if (a[i] + 0 > hi) hi = a[i] }
-    return n > 1 ? sprintf("%.0f-%.0f", lo, hi) : "-"
+    return n > 1 ? sprintf("%.1f-%.1f", lo, hi) : "-"
 }
 function f(line, key,   m) { return match(line, key "=[^ ]*") ? substr(line, RSTART + length(key) + 1, RLENGTH - length(key) - 1) : "" }
 {
@@ -35,7 +35,7 @@ function f(line, key,   m) { return match(line, key "=[^ ]*") ? substr(line, RST
     if (f($0, "verify") != "ok" && f($0, "verify") != "written") bad++
 }
 END {
-    printf "%-22s %-22s %8s %10s %8s %7s %7s %9s %9s %6s %7s %8s\n", "workload", "L2 config",
+    printf "%-22s %-22s %8s %12s %8s %7s %7s %9s %9s %6s %7s %8s\n", "workload", "L2 config",
            "MB/s", "(spread)", "IOPS", "/none", "/virtio", "calls", "cmds", "c/call", "call/IO", "cpu-ms/MiB"
     for (i = 1; i <= nw; i++) {
         w = works[i]
