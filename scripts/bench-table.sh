@@ -46,7 +46,7 @@ END {
             m = med(mbs[k])
             none = ((w SUBSEP "none") in mbs) ? med(mbs[w SUBSEP "none"]) : 0
             vio = ((w SUBSEP "virtio-iommu") in mbs) ? med(mbs[w SUBSEP "virtio-iommu"]) : 0
-            printf "%-22s %-22s %8.1f %10s %8d %7s %7s %9d %9d %6s %7s %8.1f\n", w, c, m,
+            printf "%-22s %-22s %8.1f %12s %8d %7s %7s %9d %9d %6s %7s %8.1f\n", w, c, m,
                    spread(mbs[k]), med(iops[k]),
                    (none > 0 ? sprintf("%.2f", m / none) : "-"),
                    (vio > 0 ? sprintf("%.2f", m / vio) : "-"),

@@ -26,7 +26,8 @@ mkdir -p "$TOP/logs/bench"
 # BENCH_BEFORE=N: part 1 also runs QEMU built from the series' first N
 # patches (N >= 36, the patch that adds the benchmark and its host stub),
 # alternating with the current build in the same run, so that what the
-# patches after N save is measured side by side.
+# patches after N save is measured side by side.  Both run the current
+# build's tests/qtest/arm-smmuv3-bench (only QEMU is built at patch N).
 before=
 if [ -n "${BENCH_BEFORE:-}" ]; then
     csrc=$BUILD/check/qemu
@@ -57,6 +58,9 @@ builds="after"
 [ -n "$before" ] && builds="before after"
 qemu_of() { if [ "$1" = before ]; then echo "$before"; else echo "$qemu"; fi; }
 reps=${BENCH_MICRO_REPS:-3}
+case $reps in '' | 0* | *[!0-9]*)
+    echo "bench: BENCH_MICRO_REPS=$reps: give a number of runs, 1 or more" >&2; exit 1 ;;
+esac
 
 echo "== 1. QEMU's cost per command (accel=on with a host stub, and emulated)"
 [ -n "$before" ] && echo "   before: the series up to patch $BENCH_BEFORE; after: all of it"
@@ -109,7 +113,7 @@ END {
         printf "   %-14s %-9s %8d %6d", sm[1], sm[2], cmds[k], wr[k]
         for (i = 1; i <= nb; i++) {
             med[i] = median(k, border[i])
-            printf "  %-24s", sprintf("%d (%d-%d)", med[i], lo, hi)
+            printf "  %-24s", sprintf("%.0f (%d-%d)", med[i], lo, hi)
         }
         if (nb == 2) printf "  %.2f", (med[1] > 0) ? med[2] / med[1] : 0
         printf "\n"
@@ -141,6 +145,7 @@ EOT
                 writes=$(echo "$out" | sed -n 's/.* writes=\([0-9]*\) .*/\1/p')
                 [ -n "$ir" ] && [ "$((${cmds:-0} + 0))" -gt 0 ] || {
                     echo "bench: callgrind gave no figure for $s $m ($b build)" >&2
+                    rm -f "$TOP"/logs/bench/cg.*
                     exit 1
                 }
                 per=$((ir / (cmds + writes * 2)))
