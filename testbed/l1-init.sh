@@ -16,9 +16,9 @@ scenario=$(param e2e.scenario)
 say "kernel $(uname -r); scenario $scenario"
 dmesg | grep -iE 'arm-smmu-v3.*(features|option|stage|nest|ias|oas)|kvm \[' | head -n 12 | sed 's/^/L1: dmesg: /'
 
-# kmemleak (kmemleak=on, the lifecycle scenarios): no automatic scan every
-# 10 minutes, which under L0's TCG slows a long loop for minutes;
-# kmemleak_report scans when the loop is done.
+# kmemleak (kmemleak=on, the lifecycle scenarios): kmemleak_report scans
+# once the loop is done; no automatic scan (every 10 minutes) in the middle
+# of a loop whose steps have time limits.
 mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
 [ -e /sys/kernel/debug/kmemleak ] && echo scan=off 2>/dev/null > /sys/kernel/debug/kmemleak
 
