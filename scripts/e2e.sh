@@ -23,6 +23,7 @@ ALL="host-probe host-probe-nofwb passthrough passthrough-uefi
  accel-strict accel-lazy accel-passthrough accel-hostile-guest
  accel-host-lacks-ril accel-device-before-vsmmu accel-devicetree-refused
  accel-no-its-refused accel-two-vsmmus-one-host accel-mdev-refused
+ accel-stub-refused
  accel-two-vsmmus accel-auto-from-host accel-host-lacks-oas48 accel-hotplug
  accel-reboot-loop accel-fault-injection bench-short libvirt-accel"
 scenarios=${*:-$ALL}
@@ -355,6 +356,15 @@ scenario_def() {
         L2FW=uefi
         L2_ARGS="-device arm-smmuv3,primary-bus=pcie.0,accel=on,ril=on,ats=off,oas=44,ssidsize=0"
         REFUSAL="cannot be behind a vIOMMU that the host IOMMU accelerates"
+        EXPECT=qemu-refuses ;;
+    accel-stub-refused)
+        # The test stub (x-accel-host-stub, for qtests) completes the
+        # guest's commands itself: a host device behind it would get none
+        # of the guest's invalidations
+        NEEDS=accel
+        L2FW=uefi
+        L2_ARGS="-device arm-smmuv3,primary-bus=pcie.0,accel=on,x-accel-host-stub=on"
+        REFUSAL="x-accel-host-stub is for tests without host devices"
         EXPECT=qemu-refuses ;;
     bench | bench-short)
         # make bench (testbed/l1/bench.sh), and its short version in make
