@@ -208,6 +208,16 @@ bench_config() {
 
 # scenario_def NAME: sets the scenario's L0 SMMU options, L2 firmware and
 # QEMU arguments, and what counts as success (EXPECT).
+# A scenario in which L2's QEMU (a UEFI guest's) must refuse to start:
+# L2_ARGS $1, and $2 in what it prints
+refusal() {
+    NEEDS=accel
+    L2FW=uefi
+    L2_ARGS=$1
+    REFUSAL=$2
+    EXPECT=qemu-refuses
+}
+
 scenario_def() {
     L0_SMMU="stage=nested,s2fwb=on"
     L0_NVME=1
@@ -279,47 +289,33 @@ scenario_def() {
     accel-host-lacks-ril)
         # ril=on on a host SMMU without range invalidation: QEMU must
         # refuse the device and say how to fix it.
-        NEEDS=accel
-        L2FW=uefi
         L0_SMMU="$L0_SMMU,ril=off"
-        L2_ARGS="-device arm-smmuv3,primary-bus=pcie.0,accel=on,ril=on"
-        REFUSAL="lacks range invalidation (IDR3.RIL)"
-        EXPECT=qemu-refuses ;;
+        refusal "-device arm-smmuv3,primary-bus=pcie.0,accel=on,ril=on" \
+            "lacks range invalidation (IDR3.RIL)" ;;
     accel-device-before-vsmmu)
         # The vfio-pci device created before the vSMMU would never be
         # attached to it: the guest's IOVAs would reach L1's stage 2 as
         # addresses of guest memory.
-        NEEDS=accel
-        L2FW=uefi
-        L2_ARGS="@HOSTDEV@ -device arm-smmuv3,primary-bus=pcie.0,accel=on"
-        REFUSAL="is behind it but not managed by it: it was created before the vSMMU"
-        EXPECT=qemu-refuses ;;
+        refusal "@HOSTDEV@ -device arm-smmuv3,primary-bus=pcie.0,accel=on" \
+            "is behind it but not managed by it: it was created before the vSMMU" ;;
     accel-devicetree-refused)
         # A guest booted with a device tree has no IORT, so no RMR for the
         # host's MSI window: the device's MSIs would be lost.
-        NEEDS=accel
-        L2FW=dt
-        L2_ARGS="-device arm-smmuv3,primary-bus=pcie.0,accel=on"
-        REFUSAL="a guest booted with a device tree is not told of the host's MSI window"
-        EXPECT=qemu-refuses ;;
+        refusal "-device arm-smmuv3,primary-bus=pcie.0,accel=on" \
+            "a guest booted with a device tree is not told of the host's MSI window"
+        L2FW=dt ;;
     accel-no-its-refused)
         # Without an ITS there is no KVM route for the MSIs, and QEMU's
         # own MSI delivery would write to the guest's IOVA.
-        NEEDS=accel
-        L2FW=uefi
-        L2_ARGS="-M virt,its=off -device arm-smmuv3,primary-bus=pcie.0,accel=on"
-        REFUSAL="its MSIs need a KVM route to a GICv3 ITS"
-        EXPECT=qemu-refuses ;;
+        refusal "-M virt,its=off -device arm-smmuv3,primary-bus=pcie.0,accel=on" \
+            "its MSIs need a KVM route to a GICv3 ITS" ;;
     accel-two-vsmmus-one-host)
         # Two NVMe controllers behind L0's one SMMU, one behind each of
         # two vSMMUs of L2 (pcie.0 and a pxb-pcie): their vIOMMUs would
         # share the host's VMID.
-        NEEDS=accel
         L0_NVME=2
-        L2FW=uefi
-        L2_ARGS="-device pxb-pcie,id=pxb1,bus_nr=0x80,bus=pcie.0 -device pcie-root-port,id=rp1,chassis=1,bus=pxb1 -device arm-smmuv3,primary-bus=pcie.0,id=smmu0,accel=on -device arm-smmuv3,primary-bus=pxb1,id=smmu1,accel=on @HOSTDEV@,bus=pcie.0 @HOSTDEV2@,bus=rp1"
-        REFUSAL="is behind the same host SMMUv3 as the host devices of arm-smmuv3,id=smmu0,accel=on"
-        EXPECT=qemu-refuses ;;
+        refusal "-device pxb-pcie,id=pxb1,bus_nr=0x80,bus=pcie.0 -device pcie-root-port,id=rp1,chassis=1,bus=pxb1 -device arm-smmuv3,primary-bus=pcie.0,id=smmu0,accel=on -device arm-smmuv3,primary-bus=pxb1,id=smmu1,accel=on @HOSTDEV@,bus=pcie.0 @HOSTDEV2@,bus=rp1" \
+            "is behind the same host SMMUv3 as the host devices of arm-smmuv3,id=smmu0,accel=on" ;;
     accel-two-vsmmus)
         # L0 has a second SMMU, on a pxb-pcie, with the second NVMe behind
         # it (L1 boots with UEFI and ACPI: the device tree describes one
@@ -344,28 +340,19 @@ scenario_def() {
         L2_ARGS="-device arm-smmuv3,primary-bus=pcie.0,accel=on -trace smmuv3_accel_features -D /tmp/l2-qemu.log" ;;
     accel-host-lacks-oas48)
         # An explicit oas=48 on a 44-bit host SMMU: refused, with the fix
-        NEEDS=accel
-        L2FW=uefi
-        L2_ARGS="-device arm-smmuv3,primary-bus=pcie.0,accel=on,oas=48"
-        REFUSAL="host SMMUv3 output addresses are 44 bits (IDR5.OAS), fewer than the 48 of the vSMMU"
-        EXPECT=qemu-refuses ;;
+        refusal "-device arm-smmuv3,primary-bus=pcie.0,accel=on,oas=48" \
+            "host SMMUv3 output addresses are 44 bits (IDR5.OAS), fewer than the 48 of the vSMMU" ;;
     accel-mdev-refused)
         # A mediated device (mtty) would never be known to the vSMMU
         # (testbed/l1/accel-mdev-refused.sh)
-        NEEDS=accel
-        L2FW=uefi
-        L2_ARGS="-device arm-smmuv3,primary-bus=pcie.0,accel=on,ril=on,ats=off,oas=44,ssidsize=0"
-        REFUSAL="cannot be behind a vIOMMU that the host IOMMU accelerates"
-        EXPECT=qemu-refuses ;;
+        refusal "-device arm-smmuv3,primary-bus=pcie.0,accel=on,ril=on,ats=off,oas=44,ssidsize=0" \
+            "cannot be behind a vIOMMU that the host IOMMU accelerates" ;;
     accel-stub-refused)
         # The test stub (x-accel-host-stub, for qtests) completes the
         # guest's commands itself: a host device behind it would get none
         # of the guest's invalidations
-        NEEDS=accel
-        L2FW=uefi
-        L2_ARGS="-device arm-smmuv3,primary-bus=pcie.0,accel=on,x-accel-host-stub=on"
-        REFUSAL="x-accel-host-stub is for tests without host devices"
-        EXPECT=qemu-refuses ;;
+        refusal "-device arm-smmuv3,primary-bus=pcie.0,accel=on,x-accel-host-stub=on" \
+            "x-accel-host-stub is for tests without host devices" ;;
     bench | bench-short)
         # make bench (testbed/l1/bench.sh), and its short version in make
         # check: every configuration, one run of two small workloads
