@@ -59,7 +59,7 @@ DISK_MIB=16
 HOSTILE_CASES="ste-stage2 ste-nested ste-reserved-config ste-malformed-s1
  ste-s1fmt-ignored ste-abort ste-bypass ste-s1-valid cmd-stage2-tlbi
  cmd-unknown-opcode cmd-el2-tlbi cfgi-all cfgi-ste-range host-fault-event
- vdevice-renumber alive"
+ cfgi-ste-cd cfgi-cd-renumbered vdevice-renumber eventq-msix alive"
 # What the L2 VMM must have logged (-d guest_errors) about them.
 HOSTILE_LOGGED=("illegal STE for SID 0x[0-9a-f]*: Config enables stage 2"
     "illegal STE for SID 0x[0-9a-f]*: reserved Config value"
@@ -675,6 +675,15 @@ check() {
         got=$(sed -n 's/^ *E2E-L2-READ sha256=//p' "$log" | sort -u)
         [ "$got" = "$(pattern known $((KNOWN_KIB * 1024 / 16)) | sha256sum | cut -d' ' -f1)" ] ||
             { echo "the guest read wrong data in some cycle"; return 1; }
+        # The host translates the device's DMA, hot-plugged or not: QEMU's
+        # own accesses for it (bus-master address space) go to system
+        # memory in both cases
+        for c in 1 2; do
+            got=$(sed -n "s/^E2E-HOTPLUG-AS $c //p" "$log")
+            [ "$got" = system ] || {
+                echo "the $( [ $c = 1 ] && echo cold || echo hot)-plugged device's bus-master address space is an alias of '$got', expected 'system'"
+                return 1; }
+        done
         kmemleak_verdict "$log" || return 1
         # The VMM's RSS may grow in the first cycles (caches, the guest's
         # RAM touched); from the third removal on a leak of the plug path

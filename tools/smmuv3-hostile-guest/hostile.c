@@ -232,6 +232,7 @@ struct ctx {
     unsigned int st_log2, cq_log2, eq_log2;
     uint64_t st_off, cq_off, eq_off, cd_off, s2tt_off;
     uint64_t fcd_off, s1tt_off;     /* host-fault-event: valid CD, empty table */
+    uint64_t t2_off;    /* a stage-1 table that maps the ASQ's page (4 pages) */
     uint64_t fault_ms;  /* host-fault-event: doorbell to the first fault (0: none) */
     uint64_t cq_base;   /* CMDQ_BASE as set up (restored after --flood) */
     uint32_t cq_prod;   /* index and wrap bit, as last written */
@@ -700,6 +701,20 @@ static volatile uint8_t *cmdq_slot(struct ctx *c, uint32_t p)
     return c->mem + c->cq_off + 16 * (uint64_t)q_idx(p, c->cq_log2);
 }
 
+/* Until the register @off reads @want, for a second at most */
+static bool wait_reg(struct ctx *c, unsigned int off, uint32_t want)
+{
+    uint64_t deadline = now_ms() + 1000;
+
+    while (reg_rd(c, off) != want) {
+        if (now_ms() > deadline) {
+            return false;
+        }
+        pause_us(100);
+    }
+    return true;
+}
+
 enum cmdq_state { CMDQ_DONE, CMDQ_ERROR, CMDQ_TIMEOUT };
 
 struct cmdq_result {
@@ -899,12 +914,12 @@ static void evtq_collect(struct ctx *c, bool due, struct events *ev)
 /* ------------------------------------------------------------------ */
 
 /*
- * Write the device's STE: V=0 first, then the other double words, then
- * double word 0 (the SMMU reads it again only on CFGI_STE).
+ * Write the STE of StreamID @sid: V=0 first, then the other double words,
+ * then double word 0 (the SMMU reads it again only on CFGI_STE).
  */
-static void ste_write(struct ctx *c, const uint64_t ste[8])
+static void ste_write_at(struct ctx *c, uint32_t sid, const uint64_t ste[8])
 {
-    volatile uint8_t *e = c->mem + c->st_off + 64 * (uint64_t)c->sid;
+    volatile uint8_t *e = c->mem + c->st_off + 64 * (uint64_t)sid;
     int i;
 
     wr64(e, 0);
@@ -915,6 +930,12 @@ static void ste_write(struct ctx *c, const uint64_t ste[8])
     dsb();
     wr64(e, ste[0]);
     dsb();
+}
+
+/* The device's STE */
+static void ste_write(struct ctx *c, const uint64_t ste[8])
+{
+    ste_write_at(c, c->sid, ste);
 }
 
 static void ste_abort(uint64_t s[8])
@@ -1220,6 +1241,7 @@ static bool nvme_wait_rdy(volatile uint8_t *bar, uint32_t want, uint64_t ms)
 
 /* What came to the event queue while the device did its DMA */
 struct host_faults {
+    uint64_t page;              /* the IOVA whose page's fault is expected */
     bool found;
     uint64_t rec[4];            /* the first F_TRANSLATION for the stream */
     unsigned int nfault;        /* F_TRANSLATION for the stream in that page */
@@ -1231,7 +1253,7 @@ struct host_faults {
 /*
  * An access the SMMU splits into several (an emulated one may) raises
  * one F_TRANSLATION per piece: every record for the stream with its
- * InputAddr in the page of the admin submission queue is that fault.
+ * InputAddr in the page hf->page is that fault.
  */
 static void host_faults_take(struct ctx *c, uint32_t sid,
                              struct host_faults *hf, const char *when)
@@ -1248,7 +1270,7 @@ static void host_faults_take(struct ctx *c, uint32_t sid,
         const uint64_t *r = ev.raw[i];
 
         if (EVT_TYPE(r[0]) != EVT_F_TRANSLATION || EVT_SID(r[0]) != sid ||
-            r[2] >> 12 != FAULT_ASQ_IOVA >> 12) {
+            r[2] >> 12 != hf->page >> 12) {
             hf->others++;
             continue;
         }
@@ -1315,11 +1337,13 @@ static bool s1_fault_ste(struct ctx *c, char *msg, size_t msglen)
 /*
  * The NVMe controller does DMA while its STE is the legal stage 1 of
  * s1_fault_ste(), whose walk fails: the guest's own tables translate
- * nothing.  With accel=on the host SMMU walks them and faults; the host
- * kernel reports the event of the guest's stage 1 on the vIOMMU's
+ * nothing (or, with the table of s1_map_asq(), nothing but the admin
+ * submission queue: the controller reads it, and faults where it writes
+ * the completion).  With accel=on the host SMMU walks them and faults; the
+ * host kernel reports the event of the guest's stage 1 on the vIOMMU's
  * vEVENTQ, with the guest's StreamID, and the vSMMU must put it in the
  * guest's event queue: F_TRANSLATION (0x10) for the StreamID, InputAddr
- * (double words 2-3) in the page the device read.
+ * (double words 2-3) in the page of @iova, and no fault elsewhere.
  *
  * The DMA: with no driver, enable the NVMe controller with its admin
  * submission queue at an IOVA the stage 1 does not map, and ring the
@@ -1328,15 +1352,17 @@ static bool s1_fault_ste(struct ctx *c, char *msg, size_t msglen)
  * command register as it was.
  *
  * The controller is the one whose command register the sysfs name
- * @cfg_bdf reaches, whose BAR0 is the resource0 of @bar_bdf (the same
+ * @cfg_bdf reaches (NULL: the caller has enabled Memory Space and Bus
+ * Master already), whose BAR0 is the resource0 of @bar_bdf (the same
  * name, unless the guest renumbered buses behind Linux's back), and whose
  * StreamID is @sid.  The fault must come within @wait_ms; @first_ms is
  * how long the first one took (0 if none came).  True when the fault came
  * as it must; @msg says what was seen.
  */
 static bool nvme_fault_dma(struct ctx *c, const char *cfg_bdf,
-                           const char *bar_bdf, uint32_t sid, uint64_t wait_ms,
-                           uint64_t *first_ms, char *msg, size_t msglen)
+                           const char *bar_bdf, uint32_t sid, uint64_t iova,
+                           uint64_t wait_ms, uint64_t *first_ms, char *msg,
+                           size_t msglen)
 {
     char path[4096], late[256] = "";
     volatile uint8_t *bar = NULL;
@@ -1351,13 +1377,15 @@ static bool nvme_fault_dma(struct ctx *c, const char *cfg_bdf,
 
     *first_ms = 0;
     /* 1. The NVMe: Memory Space + Bus Master, BAR0 mapped */
-    if (!pci_command_rd(cfg_bdf, &pcicmd) ||
-        !pci_command_wr(cfg_bdf, pcicmd | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER)) {
+    if (cfg_bdf &&
+        (!pci_command_rd(cfg_bdf, &pcicmd) ||
+         !pci_command_wr(cfg_bdf, pcicmd | PCI_COMMAND_MEMORY |
+                         PCI_COMMAND_MASTER))) {
         setf(msg, msglen, "cannot read or write the PCI command register "
              "of %s through sysfs: %s", cfg_bdf, strerror(errno));
         return false;
     }
-    cmd_changed = true;
+    cmd_changed = cfg_bdf != NULL;
     snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource0", bar_bdf);
     fd = open(path, O_RDWR | O_SYNC);
     if (fd >= 0 && !fstat(fd, &st) && st.st_size >= 0x2000) {
@@ -1405,6 +1433,7 @@ static bool nvme_fault_dma(struct ctx *c, const char *cfg_bdf,
      * what follows within 500 ms.
      */
     memset(&hf, 0, sizeof(hf));
+    hf.page = iova;
     deadline = rung + wait_ms;
     do {
         bool had = hf.found;
@@ -1431,26 +1460,28 @@ static bool nvme_fault_dma(struct ctx *c, const char *cfg_bdf,
     host_faults_take(c, sid, &hf, " (after CC.EN=0)");
 
     if (!hf.found) {
-        setf(msg, msglen, "DMA of the NVMe at IOVA 0x%llx through a valid, "
-             "empty stage 1: expected F_TRANSLATION (0x%02x) for SID 0x%x "
-             "with InputAddr in that page within %" PRIu64 " ms, got %s "
-             "(CSTS=0x%08x, then 0x%08x)%s", FAULT_ASQ_IOVA,
-             EVT_F_TRANSLATION, sid, wait_ms, hf.all.n ? hf.all.text : "no event", csts,
-             csts_after, late);
+        setf(msg, msglen, "DMA of the NVMe (admin queues at IOVA 0x%llx and "
+             "0x%llx): expected F_TRANSLATION (0x%02x) for SID 0x%x with "
+             "InputAddr in the page of 0x%" PRIx64 " within %" PRIu64
+             " ms, got %s (CSTS=0x%08x, then 0x%08x)%s", FAULT_ASQ_IOVA,
+             FAULT_ACQ_IOVA, EVT_F_TRANSLATION, sid, iova, wait_ms,
+             hf.all.n ? hf.all.text : "no event", csts, csts_after, late);
     } else if (EVT_S2(rec[1]) || hf.others || late[0]) {
         setf(msg, msglen, "F_TRANSLATION SID 0x%x InputAddr 0x%" PRIx64
              ", but expected S2=0 and no other event: S2=%u, %u other "
              "events, all: %s%s", sid, rec[2], (unsigned int)EVT_S2(rec[1]),
              hf.others, hf.all.text, late);
     } else {
-        setf(msg, msglen, "the NVMe read its submission queue at IOVA 0x%llx "
-             "through a valid CD (ASID %u) over an empty table; the host's "
-             "event came to the guest's event queue: %s (0x%02x) SID 0x%x "
+        setf(msg, msglen, "the NVMe's DMA (admin queues at IOVA 0x%llx and "
+             "0x%llx) through a valid CD (ASID %u) faulted at 0x%" PRIx64
+             "; the host's event came to the guest's event queue: %s "
+             "(0x%02x) SID 0x%x "
              "InputAddr 0x%" PRIx64 " RnW=%u S2=%u CLASS=%u, record "
              "0x%016" PRIx64 " 0x%016" PRIx64 " 0x%016" PRIx64 " 0x%016"
              PRIx64 "; %u such records, InputAddr 0x%" PRIx64 "-0x%" PRIx64
              ", no other event; controller CSTS=0x%08x (CFS %s), disabled "
-             "again", FAULT_ASQ_IOVA, FAULT_ASID, evt_name(EVT_TYPE(rec[0])),
+             "again", FAULT_ASQ_IOVA, FAULT_ACQ_IOVA, FAULT_ASID, rec[2],
+             evt_name(EVT_TYPE(rec[0])),
              EVT_TYPE(rec[0]), EVT_SID(rec[0]), rec[2],
              (unsigned int)EVT_RNW(rec[1]), (unsigned int)EVT_S2(rec[1]),
              EVT_CLASS(rec[1]), rec[0], rec[1], rec[2], rec[3], hf.nfault,
@@ -1496,8 +1527,9 @@ static void case_host_fault(struct ctx *c, const char *name)
         report(name, false, "%s", msg);
         return;
     }
-    report(name, nvme_fault_dma(c, c->bdf, c->bdf, c->sid, HOST_EVT_WAIT_MS,
-                                &c->fault_ms, msg, sizeof(msg)), "%s", msg);
+    report(name, nvme_fault_dma(c, c->bdf, c->bdf, c->sid, FAULT_ASQ_IOVA,
+                                HOST_EVT_WAIT_MS, &c->fault_ms, msg,
+                                sizeof(msg)), "%s", msg);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1682,8 +1714,8 @@ static void case_vdevice_renumber(struct ctx *c, const char *name)
      */
     wait_ms = c->fault_ms ? 1000 + 4 * c->fault_ms : HOST_EVT_WAIT_MS;
     wait_ms = wait_ms < HOST_EVT_WAIT_MS ? wait_ms : HOST_EVT_WAIT_MS;
-    ok = nvme_fault_dma(c, c->bdf, c->bdf2, c->sid, wait_ms, &first_ms, dma,
-                        sizeof(dma));
+    ok = nvme_fault_dma(c, c->bdf, c->bdf2, c->sid, FAULT_ASQ_IOVA, wait_ms,
+                        &first_ms, dma, sizeof(dma));
     if (before[0]) {
         ok = false;
         setf(msg, sizeof(msg), "B %s renumbered to SID 0x%x, which A %s "
@@ -1737,21 +1769,473 @@ out:
 }
 
 /* ------------------------------------------------------------------ */
-/* Set up                                                              */
+/* Context descriptors the SMMU cached: which invalidations drop them  */
 /* ------------------------------------------------------------------ */
 
-static bool wait_reg(struct ctx *c, unsigned int off, uint32_t want)
-{
-    uint64_t deadline = now_ms() + 1000;
+/* Stage-1 descriptors, 4 KiB granule: table; page, AttrIndx 0, EL0 RW, OSH, AF */
+#define PTE_TABLE               0x3ULL
+#define PTE_PAGE_RW             (0x3ULL | BIT(6) | (2ULL << 8) | BIT(10))
 
-    while (reg_rd(c, off) != want) {
-        if (now_ms() > deadline) {
-            return false;
-        }
-        pause_us(100);
+/*
+ * At c->t2_off, a stage-1 table for the CD of cd_write_valid() (39-bit VA:
+ * levels 1 to 3) that maps one page, the admin submission queue's, to a
+ * page of zeros: the controller reads its (empty) command there, and
+ * faults where it writes the completion, at FAULT_ACQ_IOVA.  Returns the
+ * table's address.
+ */
+static uint64_t s1_map_asq(struct ctx *c)
+{
+    uint64_t l1 = c->t2_off, l2 = l1 + 0x1000, l3 = l2 + 0x1000;
+    uint64_t page = l3 + 0x1000, off;
+
+    for (off = l1; off < page + 0x1000; off += 8) {
+        wr64(c->mem + off, 0);
+    }
+    dsb();
+    wr64(c->mem + l3 + 8 * ((FAULT_ASQ_IOVA >> 12) & 0x1ff),
+         (c->mem_pa + page) | PTE_PAGE_RW);
+    wr64(c->mem + l2 + 8 * ((FAULT_ASQ_IOVA >> 21) & 0x1ff),
+         (c->mem_pa + l3) | PTE_TABLE);
+    wr64(c->mem + l1 + 8 * ((FAULT_ASQ_IOVA >> 30) & 0x1ff),
+         (c->mem_pa + l2) | PTE_TABLE);
+    dsb();
+    return c->mem_pa + l1;
+}
+
+/* Point the valid CD at @cd_off to another table, in place (TTB0 only) */
+static void cd_set_ttb0(struct ctx *c, uint64_t cd_off, uint64_t ttb0)
+{
+    wr64(c->mem + cd_off + 8, CD1_TTB0(ttb0));
+    dsb();
+}
+
+/*
+ * The NVMe's DMA through the stage-1 STE of s1_fault_ste(), whose CD maps
+ * nothing: it faults at the submission queue, and the SMMU has cached the
+ * CD by then.  What it saw is in @msg on failure.
+ */
+static bool cd_cached(struct ctx *c, const char *name, char *msg,
+                      size_t msglen)
+{
+    char got[2048] = "";
+    uint64_t ms;
+
+    if (!s1_fault_ste(c, got, sizeof(got)) ||
+        !nvme_fault_dma(c, c->bdf, c->bdf, c->sid, FAULT_ASQ_IOVA,
+                        HOST_EVT_WAIT_MS, &ms, got, sizeof(got))) {
+        setf(msg, msglen, "%s: before the change of the CD: %s", name, got);
+        return false;
     }
     return true;
 }
+
+/*
+ * cfgi-ste-cd: CFGI_STE also invalidates the CDs that the SMMU cached
+ * through the StreamID (SMMUv3 4.3.1), even if the STE did not change.
+ * The device's DMA faults through a CD over an empty table (the SMMU
+ * caches the CD); the guest points the CD, in place, at a table that maps
+ * the submission queue, and issues only CFGI_STE + CMD_SYNC.  The next DMA
+ * must use the new table: the controller reads its submission queue and
+ * faults at its completion queue instead.  (With accel=on the VMM keeps
+ * the host's STE, which did not change: it must invalidate the host's
+ * cached CDs for it.)
+ */
+static void case_cfgi_ste_cd(struct ctx *c, const char *name)
+{
+    const uint64_t cmd[2][2] = {
+        { CMD_CFGI_STE | CMD0_SID(c->sid), CMD1_LEAF },
+        { CMD_SYNC, 0 },
+    };
+    char msg[2048] = "", got[256] = "";
+    uint64_t ste[8], ms;
+    bool ok;
+
+    if (!is_nvme(c->bdf)) {
+        printf("E2E-HOSTILE SKIP %s: %s is not an NVMe controller: the case "
+               "makes one do DMA\n", name, c->bdf);
+        return;
+    }
+    if (!cd_cached(c, name, msg, sizeof(msg))) {
+        report(name, false, "%s", msg);
+        return;
+    }
+    cd_set_ttb0(c, c->fcd_off, s1_map_asq(c));
+    if (!cmdq_run(c, cmd, 2, got, sizeof(got))) {
+        report(name, false, "CFGI_STE + CMD_SYNC after the CD changed: "
+               "expected no command error, got %s", got);
+        return;
+    }
+    ok = nvme_fault_dma(c, c->bdf, c->bdf, c->sid, FAULT_ACQ_IOVA,
+                        HOST_EVT_WAIT_MS, &ms, msg, sizeof(msg));
+    report(name, ok, "CD of SID 0x%x changed in place to a table that maps "
+           "the submission queue, then CFGI_STE + CMD_SYNC only: %s%s",
+           c->sid, ok ? "" : "expected the new table in use (a fault at the "
+           "completion queue, none at the submission queue), got: ", msg);
+    ste_abort(ste);
+    ste_try(c, ste, false, got, sizeof(got));
+}
+
+/* PCI capability @id in the config space of the sysfs directory @dir */
+static unsigned int pci_cap(const char *dir, uint8_t id)
+{
+    uint8_t b[2];
+    unsigned int pos, n;
+
+    if (!config_io(dir, 0x34, b, 1, false)) {
+        return 0;
+    }
+    for (pos = b[0] & 0xfc, n = 0; pos && n < 48; n++) {
+        if (!config_io(dir, pos, b, 2, false)) {
+            return 0;
+        }
+        if (b[0] == id) {
+            return pos;
+        }
+        pos = b[1] & 0xfc;
+    }
+    return 0;
+}
+
+/*
+ * cfgi-cd-renumbered: the guest renumbers the bus of the device's root
+ * port while the device translates, as it may.  The device's StreamID
+ * changes; the STE of the new one is the same stage 1, written before
+ * (never cached, so it needs no CFGI_STE).  The guest then points the CD
+ * at the table that maps the submission queue and issues CFGI_CD for the
+ * device's new StreamID, TLBI_NH_ASID and CMD_SYNC.  The device's next DMA
+ * must use the new table, and its fault carry the new StreamID.  (With
+ * accel=on the host knows the device by the old StreamID until an STE is
+ * installed for it again: the VMM must invalidate for the device, and
+ * give the host's event the StreamID the guest gave it.)
+ */
+static void case_cfgi_cd_renumbered(struct ctx *c, const char *name)
+{
+    char msg[2048] = "", dma[2048] = "", got[256] = "", restore[256] = "";
+    struct pci_port pa, pb;
+    uint64_t ste[8], ms;
+    uint32_t new_bus, new_sid;
+    uint16_t pcicmd = 0;
+    bool moved = false, ok = false;
+
+    if (!is_nvme(c->bdf) || !port_find(c->bdf, &pa) ||
+        pa.sec != c->sid >> 8) {
+        printf("E2E-HOSTILE SKIP %s: %s is not an NVMe controller behind "
+               "its own PCI bridge (the case renumbers the bridge's bus)\n",
+               name, c->bdf);
+        return;
+    }
+    new_bus = pa.sub + 1;
+    if (c->bdf2[0] && port_find(c->bdf2, &pb) && pb.sub >= new_bus) {
+        new_bus = pb.sub + 1;
+    }
+    new_sid = new_bus << 8 | (c->sid & 0xff);
+    if (new_bus > 0xff || new_sid >> c->st_log2) {
+        printf("E2E-HOSTILE SKIP %s: no free bus whose StreamID the stream "
+               "table covers\n", name);
+        return;
+    }
+
+    /* 1. The device translates; the SMMU caches its CD */
+    if (!cd_cached(c, name, msg, sizeof(msg))) {
+        report(name, false, "%s", msg);
+        return;
+    }
+    /* 2. The same STE for the new StreamID; the device on, then its bus moves */
+    ste_s1(ste, c->mem_pa + c->fcd_off);
+    ste_write_at(c, new_sid, ste);
+    if (!pci_command_rd(c->bdf, &pcicmd) ||
+        !pci_command_wr(c->bdf, pcicmd | PCI_COMMAND_MEMORY |
+                        PCI_COMMAND_MASTER)) {
+        setf(msg, sizeof(msg), "cannot set the PCI command register of %s",
+             c->bdf);
+        goto out;
+    }
+    moved = true;
+    if (!port_set(&pa, new_bus, new_bus)) {
+        setf(msg, sizeof(msg), "cannot move the bus of %s's port to 0x%02x",
+             c->bdf, new_bus);
+        goto out;
+    }
+
+    /* 3. The CD changes; CFGI_CD for the StreamID the device has now */
+    cd_set_ttb0(c, c->fcd_off, s1_map_asq(c));
+    {
+        const uint64_t cmd[3][2] = {
+            { CMD_CFGI_CD | CMD0_SID(new_sid), CMD1_LEAF },
+            { CMD_TLBI_NH_ASID | CMD0_ASID(FAULT_ASID), 0 },
+            { CMD_SYNC, 0 },
+        };
+
+        if (!cmdq_run(c, cmd, 3, got, sizeof(got))) {
+            setf(msg, sizeof(msg), "CFGI_CD(SID 0x%x) + TLBI_NH_ASID + "
+                 "CMD_SYNC: expected no command error, got %s", new_sid, got);
+            goto out;
+        }
+    }
+
+    /* 4. The device's DMA: the new table, the new StreamID */
+    ok = nvme_fault_dma(c, NULL, c->bdf, new_sid, FAULT_ACQ_IOVA,
+                        HOST_EVT_WAIT_MS, &ms, dma, sizeof(dma));
+    setf(msg, sizeof(msg), "%s's port moved from bus 0x%02x to 0x%02x "
+         "(StreamID 0x%x to 0x%x, the same stage-1 STE), the CD changed in "
+         "place, CFGI_CD for SID 0x%x: %s%s", c->bdf, pa.sec, new_bus, c->sid,
+         new_sid, new_sid, ok ? "" : "expected the new table in use (a fault "
+         "for the new StreamID at the completion queue), got: ", dma);
+
+out:
+    if (moved && !port_set(&pa, pa.sec, pa.sub)) {
+        cat(restore, sizeof(restore), "; the port's bus not restored");
+    }
+    if (moved && !pci_command_wr(c->bdf, pcicmd)) {
+        cat(restore, sizeof(restore), "; the command register not restored");
+    }
+    memset(ste, 0, sizeof(ste));
+    ste_write_at(c, new_sid, ste);
+    {
+        const uint64_t cmd[2][2] = {
+            { CMD_CFGI_STE | CMD0_SID(new_sid), CMD1_LEAF },
+            { CMD_SYNC, 0 },
+        };
+
+        if (!cmdq_run(c, cmd, 2, got, sizeof(got))) {
+            cat(restore, sizeof(restore), "; CFGI_STE of SID 0x%x: %s",
+                new_sid, got);
+        }
+    }
+    ste_abort(ste);
+    if (!ste_try(c, ste, false, got, sizeof(got))) {
+        cat(restore, sizeof(restore), "; the abort STE: %s", got);
+    }
+    report(name, ok && !restore[0], "%s%s", msg, restore);
+}
+
+/* ------------------------------------------------------------------ */
+/* An event record that lands on MMIO translated by the same SMMU      */
+/* ------------------------------------------------------------------ */
+
+#define PCI_CAP_EXP             0x10
+#define PCI_CAP_MSIX            0x11
+#define PCI_EXP_SLTCTL          0x18
+#define PCI_EXP_SLTSTA          0x1a
+#define PCI_EXP_SLTCTL_CCIE     BIT(4)
+#define PCI_EXP_SLTCTL_HPIE     BIT(5)
+#define PCI_EXP_SLTSTA_EVENTS   0x11f   /* ABP PFD MRLSC PDC CC, DLLSC */
+#define PCI_MSIX_FLAGS_ENABLE   BIT(15)
+#define PCI_MSIX_FLAGS_MASKALL  BIT(14)
+#define GERROR_EVENTQ_ABT_ERR   BIT(2)
+
+static bool cfg_rw16(const char *dir, unsigned int off, uint16_t *v, bool write)
+{
+    uint8_t b[2] = { *v & 0xff, *v >> 8 };
+
+    if (!config_io(dir, off, b, 2, write)) {
+        return false;
+    }
+    *v = (uint16_t)(b[0] | b[1] << 8);
+    return true;
+}
+
+/* The start of BAR0 of the PCI device in sysfs directory @dir */
+static bool bar0_start(const char *dir, uint64_t *pa)
+{
+    char path[4096], buf[128];
+    ssize_t n;
+
+    snprintf(path, sizeof(path), "%s/resource", dir);
+    n = read_file(path, buf, sizeof(buf) - 1);
+    if (n <= 0) {
+        return false;
+    }
+    buf[n] = '\0';
+    *pa = strtoull(buf, NULL, 16);
+    return *pa != 0;
+}
+
+/*
+ * eventq-msix: the event queue's base on the MSI-X table of the device's
+ * root port (in its BAR0), whose vector 0 is masked with an interrupt
+ * pending: a write of Slot Control is a command, whose completion a
+ * hot-plug capable port signals.  An ILLEGAL STE and CFGI_STE make the
+ * SMMU record C_BAD_STE there; the record's last word, 0, unmasks the
+ * vector, and the port sends its MSI, which the SMMU translates: a root
+ * port's DMA is the SMMU's.  The SMMU must get through that: the store to
+ * CMDQ_PROD returns, the commands complete, the record is in the table.
+ * (A VMM that records the event holding the lock its translation takes
+ * hangs the guest's vCPU in that store.)  Everything is put back.
+ */
+static void case_eventq_msix(struct ctx *c, const char *name)
+{
+    const uint64_t cmd[2][2] = {
+        { CMD_CFGI_STE | CMD0_SID(c->sid), CMD1_LEAF },
+        { CMD_SYNC, 0 },
+    };
+    char path[4096], msg[1024] = "", got[256] = "", restore[512] = "";
+    const uint32_t on = CR0_CMDQEN | CR0_EVENTQEN | CR0_SMMUEN;
+    unsigned int exp, msix;
+    uint16_t sltctl = 0, v, flags = 0, portcmd = 0;
+    uint32_t table = 0, pba = 0, saved[4], word0, evtprod;
+    uint64_t bar_pa = 0, bar_len = 0, ste[8], pending;
+    volatile uint8_t *bar = NULL, *entry;
+    struct pci_port pa;
+    struct cmdq_result r;
+    struct stat st;
+    bool ok = false, changed = false;
+    int fd = -1, i;
+
+    if (!port_find(c->bdf, &pa) ||
+        !(exp = pci_cap(pa.dir, PCI_CAP_EXP)) ||
+        !(msix = pci_cap(pa.dir, PCI_CAP_MSIX))) {
+        printf("E2E-HOSTILE SKIP %s: %s is not behind a PCIe port with MSI-X\n",
+               name, c->bdf);
+        return;
+    }
+    {
+        uint8_t b[8];
+
+        if (!cfg_rw16(pa.dir, msix + 2, &flags, false) ||
+            !config_io(pa.dir, msix + 4, b, 8, false)) {
+            report(name, false, "cannot read the MSI-X capability of %s",
+                   pa.dir);
+            return;
+        }
+        table = b[0] | b[1] << 8 | b[2] << 16 | (uint32_t)b[3] << 24;
+        pba = b[4] | b[5] << 8 | b[6] << 16 | (uint32_t)b[7] << 24;
+    }
+    if ((table & 7) || (pba & 7) || !bar0_start(pa.dir, &bar_pa)) {
+        printf("E2E-HOSTILE SKIP %s: the MSI-X table of %s is not in an "
+               "assigned BAR0\n", name, pa.dir);
+        return;
+    }
+    snprintf(path, sizeof(path), "%s/resource0", pa.dir);
+    fd = open(path, O_RDWR | O_SYNC);
+    if (fd >= 0 && !fstat(fd, &st) && (uint64_t)st.st_size > pba + 8) {
+        void *p;
+
+        bar_len = (uint64_t)st.st_size;
+        p = mmap(NULL, bar_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        bar = p == MAP_FAILED ? NULL : (volatile uint8_t *)p;
+    }
+    if (!bar || !cfg_rw16(pa.dir, 4, &portcmd, false) ||
+        !cfg_rw16(pa.dir, exp + PCI_EXP_SLTCTL, &sltctl, false)) {
+        setf(msg, sizeof(msg), "cannot map BAR0 of %s (%s) or read its config "
+               "space: %s", pa.dir, path, strerror(errno));
+        goto out;
+    }
+
+    /* 1. MSI-X on, vector 0 masked, with an interrupt pending */
+    entry = bar + table;
+    for (i = 0; i < 4; i++) {
+        saved[i] = rd32(entry + 4 * i);
+    }
+    changed = true;
+    v = portcmd | PCI_COMMAND_MEMORY;       /* the port decodes its BAR */
+    cfg_rw16(pa.dir, 4, &v, true);
+    wr32(entry + 12, saved[3] | 1);
+    v = (flags | PCI_MSIX_FLAGS_ENABLE) & ~PCI_MSIX_FLAGS_MASKALL;
+    cfg_rw16(pa.dir, msix + 2, &v, true);
+    v = PCI_EXP_SLTSTA_EVENTS;
+    cfg_rw16(pa.dir, exp + PCI_EXP_SLTSTA, &v, true);
+    v = sltctl | PCI_EXP_SLTCTL_HPIE | PCI_EXP_SLTCTL_CCIE;
+    cfg_rw16(pa.dir, exp + PCI_EXP_SLTCTL, &v, true);
+    pending = rd64(bar + pba);
+    if (!(pending & 1)) {
+        setf(msg, sizeof(msg), "could not make vector 0 of %s pending (masked, "
+               "Slot Control written with HPIE and CCIE): PBA 0x%" PRIx64,
+               pa.dir, pending);
+        goto out;
+    }
+
+    /* 2. The event queue, one entry, on the MSI-X table */
+    reg_wr(c, SMMU_CR0, on & ~CR0_EVENTQEN);
+    if (!wait_reg(c, SMMU_CR0ACK, on & ~CR0_EVENTQEN)) {
+        setf(msg, sizeof(msg), "CR0ACK did not follow EVENTQEN=0");
+        goto out;
+    }
+    wr64(c->regs + SMMU_EVENTQ_BASE, ((bar_pa + table) & MASK(51, 5)) | 0);
+    reg_wr(c, SMMU_EVENTQ_PROD, 0);
+    reg_wr(c, SMMU_EVENTQ_CONS, 0);
+    reg_wr(c, SMMU_CR0, on);
+    if (!wait_reg(c, SMMU_CR0ACK, on)) {
+        setf(msg, sizeof(msg), "CR0ACK did not follow EVENTQEN=1");
+        goto out;
+    }
+
+    /* 3. An ILLEGAL STE, CFGI_STE + CMD_SYNC: C_BAD_STE into the table */
+    ste_s2(c, ste, CFG_S2);
+    ste_write(c, ste);
+    info("%s: event queue at 0x%" PRIx64 " (MSI-X table of %s, vector 0 "
+         "masked and pending); writing CMDQ_PROD", name, bar_pa + table,
+         pa.dir);
+    cmdq_issue(c, cmd, 2);
+    cmdq_wait(c, &r);
+    word0 = rd32(entry);
+    evtprod = reg_rd(c, SMMU_EVENTQ_PROD);
+    if (r.state != CMDQ_DONE) {
+        describe_cmdq(&r, msg, sizeof(msg));
+        if (r.state == CMDQ_ERROR) {
+            cmdq_skip_error(c, r.cons);
+            cmdq_wait(c, &r);
+        }
+        setf(got, sizeof(got), "%s", msg);
+        setf(msg, sizeof(msg), "CFGI_STE + CMD_SYNC for the ILLEGAL STE: "
+             "expected completion, got %s", got);
+    } else if ((word0 & 0xff) != EVT_C_BAD_STE || (evtprod & 1) != 1) {
+        setf(msg, sizeof(msg), "expected C_BAD_STE (0x%02x) in the MSI-X table "
+               "and EVENTQ_PROD 1, got word 0x%08x and EVENTQ_PROD 0x%x",
+               EVT_C_BAD_STE, word0, evtprod);
+    } else {
+        setf(msg, sizeof(msg), "the store to CMDQ_PROD returned, the commands "
+             "completed; C_BAD_STE written to the MSI-X table of %s (word 0 "
+             "0x%08x, EVENTQ_PROD 0x%x), which unmasked its pending vector: "
+             "PBA now 0x%" PRIx64, pa.dir, word0, evtprod, rd64(bar + pba));
+        ok = true;
+    }
+
+out:
+    /* 4. Back: the event queue, the port's vector and Slot Control */
+    reg_wr(c, SMMU_CR0, on & ~CR0_EVENTQEN);
+    if (!wait_reg(c, SMMU_CR0ACK, on & ~CR0_EVENTQEN)) {
+        cat(restore, sizeof(restore), "; CR0ACK did not follow EVENTQEN=0");
+    }
+    wr64(c->regs + SMMU_EVENTQ_BASE,
+         ((c->mem_pa + c->eq_off) & MASK(51, 5)) | c->eq_log2);
+    reg_wr(c, SMMU_EVENTQ_PROD, c->eq_cons);
+    reg_wr(c, SMMU_EVENTQ_CONS, c->eq_cons);
+    reg_wr(c, SMMU_GERRORN, reg_rd(c, SMMU_GERRORN) ^
+           ((reg_rd(c, SMMU_GERROR) ^ reg_rd(c, SMMU_GERRORN)) &
+            GERROR_EVENTQ_ABT_ERR));
+    reg_wr(c, SMMU_CR0, on);
+    if (!wait_reg(c, SMMU_CR0ACK, on)) {
+        cat(restore, sizeof(restore), "; CR0ACK did not follow EVENTQEN=1");
+    }
+    if (changed) {
+        wr32(entry + 12, 1);
+        for (i = 0; i < 3; i++) {
+            wr32(entry + 4 * i, saved[i]);
+        }
+        wr32(entry + 12, saved[3]);
+        cfg_rw16(pa.dir, exp + PCI_EXP_SLTCTL, &sltctl, true);
+        v = PCI_EXP_SLTSTA_EVENTS;
+        cfg_rw16(pa.dir, exp + PCI_EXP_SLTSTA, &v, true);
+        cfg_rw16(pa.dir, msix + 2, &flags, true);
+        cfg_rw16(pa.dir, 4, &portcmd, true);
+    }
+    if (bar) {
+        munmap((void *)bar, bar_len);
+    }
+    if (fd >= 0) {
+        close(fd);
+    }
+    ste_abort(ste);
+    if (!ste_try(c, ste, false, got, sizeof(got))) {
+        cat(restore, sizeof(restore), "; the abort STE: %s", got);
+    }
+    report(name, ok && !restore[0], "%s%s", msg, restore);
+}
+
+/* ------------------------------------------------------------------ */
+/* Set up                                                              */
+/* ------------------------------------------------------------------ */
 
 static const unsigned int oas_bits[8] = { 32, 36, 40, 42, 44, 48, 52, 52 };
 
@@ -1779,8 +2263,10 @@ static bool smmu_setup(struct ctx *c, char *why, size_t whylen)
          !!(c->idr0 & IDR0_S2P), IDR1_SIDSIZE(c->idr1), c->ssidsize,
          c->oas_bits, IDR1_CMDQS(c->idr1), IDR1_EVENTQS(c->idr1));
 
+    /* Room for the StreamIDs of two more buses: the cases renumber buses */
     c->st_log2 = 8;
-    while (c->st_log2 < 32 && (c->sid >> c->st_log2)) {
+    while (c->st_log2 < 32 &&
+           (((c->sid > c->sid2 ? c->sid : c->sid2) + 0x200) >> c->st_log2)) {
         c->st_log2++;
     }
     if (c->st_log2 > IDR1_SIDSIZE(c->idr1) || c->st_log2 > 16) {
@@ -1800,6 +2286,7 @@ static bool smmu_setup(struct ctx *c, char *why, size_t whylen)
     c->s2tt_off = off + 0x21000;    /* an empty stage 2 table, for show */
     c->fcd_off = off + 0x22000;     /* a valid CD (host-fault-event) */
     c->s1tt_off = off + 0x23000;    /* its empty level-1 table */
+    c->t2_off = off + 0x24000;      /* levels 1-3 and a page (cfgi-*) */
     c->map_len = off + 0x30000;
     if (c->map_len > c->mem_len) {
         snprintf(why, whylen, "spare RAM too small: %" PRIu64 " bytes, need %" PRIu64,
@@ -2317,11 +2804,26 @@ int main(int argc, char **argv)
     case_host_fault(c, "host-fault-event");
 
     /*
-     * 12: the guest renumbers buses so that a second device gets the
+     * 12, 13: a CD changed in place, and a CFGI that must drop the copy
+     * the SMMU cached: CFGI_STE, and CFGI_CD for a StreamID the guest
+     * renumbered.  DMA too, so before "alive".
+     */
+    case_cfgi_ste_cd(c, "cfgi-ste-cd");
+    case_cfgi_cd_renumbered(c, "cfgi-cd-renumbered");
+
+    /*
+     * 14: the guest renumbers buses so that a second device gets the
      * StreamID the first translated with; the second must translate with
      * it.  Before "alive", for the same reason.
      */
     case_vdevice_renumber(c, "vdevice-renumber");
+
+    /*
+     * 15: an event record written to the MSI-X table of a root port,
+     * whose MSI the SMMU translates.  Last: a VMM that deadlocks there
+     * stops the guest.
+     */
+    case_eventq_msix(c, "eventq-msix");
 
     /* After all that, the vSMMU still works */
 alive:
