@@ -24,7 +24,8 @@ bench=$bld/tests/qtest/arm-smmuv3-bench
 mkdir -p "$TOP/logs/bench"
 
 # BENCH_BEFORE=N: part 1 also runs QEMU built from the series' first N
-# patches (N >= 36, the patch that adds the benchmark and its host stub),
+# patches (N at least the number of the patch that adds the benchmark and
+# its host stub, "tests/qtest: Add arm-smmuv3-bench"),
 # alternating with the current build in the same run, so that what the
 # patches after N save is measured side by side.  Both run the current
 # build's tests/qtest/arm-smmuv3-bench (only QEMU is built at patch N).
@@ -33,12 +34,14 @@ if [ -n "${BENCH_BEFORE:-}" ]; then
     csrc=$BUILD/check/qemu
     total=$(git -C "$csrc" rev-list --count base..series) ||
         { echo "bench: no series in $csrc" >&2; exit 1; }
+    first=$(grep -v '^#' "$PATCHES/series" | grep -n 'Add-arm-smmuv3-bench' | cut -d: -f1)
     case $BENCH_BEFORE in
     '' | 0* | *[!0-9]*) ok= ;;
-    *) ok=$([ "$BENCH_BEFORE" -ge 36 ] && [ "$BENCH_BEFORE" -lt "$total" ] && echo y) ;;
+    *) ok=$([ -n "$first" ] && [ "$BENCH_BEFORE" -ge "$first" ] &&
+            [ "$BENCH_BEFORE" -lt "$total" ] && echo y) ;;
     esac
     [ -n "$ok" ] || {
-        echo "bench: BENCH_BEFORE=$BENCH_BEFORE: give a patch number from 36 (the benchmark's) to $((total - 1))" >&2
+        echo "bench: BENCH_BEFORE=$BENCH_BEFORE: give a patch number from ${first:-?} (the benchmark's) to $((total - 1))" >&2
         exit 1
     }
     c=$(git -C "$csrc" rev-list --reverse base..series | sed -n "${BENCH_BEFORE}p")
