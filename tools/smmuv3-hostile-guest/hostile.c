@@ -2038,7 +2038,7 @@ static bool cfg_rw16(const char *dir, unsigned int off, uint16_t *v, bool write)
 /* The start of BAR0 of the PCI device in sysfs directory @dir */
 static bool bar0_start(const char *dir, uint64_t *pa)
 {
-    char path[4096], buf[128];
+    char path[PATH_MAX + 16], buf[128];
     ssize_t n;
 
     snprintf(path, sizeof(path), "%s/resource", dir);
@@ -2069,7 +2069,7 @@ static void case_eventq_msix(struct ctx *c, const char *name)
         { CMD_CFGI_STE | CMD0_SID(c->sid), CMD1_LEAF },
         { CMD_SYNC, 0 },
     };
-    char path[4096], msg[1024] = "", got[256] = "", restore[512] = "";
+    char path[PATH_MAX + 16], msg[1024] = "", got[256] = "", restore[512] = "";
     const uint32_t on = CR0_CMDQEN | CR0_EVENTQEN | CR0_SMMUEN;
     unsigned int exp, msix;
     uint16_t sltctl = 0, v, flags = 0, portcmd = 0;
@@ -2151,7 +2151,8 @@ static void case_eventq_msix(struct ctx *c, const char *name)
         setf(msg, sizeof(msg), "CR0ACK did not follow EVENTQEN=0");
         goto out;
     }
-    wr64(c->regs + SMMU_EVENTQ_BASE, ((bar_pa + table) & MASK(51, 5)) | 0);
+    /* LOG2SIZE 0: one 32-byte record, over vectors 0 and 1 */
+    wr64(c->regs + SMMU_EVENTQ_BASE, (bar_pa + table) & MASK(51, 5));
     reg_wr(c, SMMU_EVENTQ_PROD, 0);
     reg_wr(c, SMMU_EVENTQ_CONS, 0);
     reg_wr(c, SMMU_CR0, on);
