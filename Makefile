@@ -1,45 +1,49 @@
 # Accelerated SMMUv3 for QEMU: the patch series and its tooling.
-# See README.md.  Every target installs what it needs (scripts/deps.sh).
+# See README.md.  Every target installs what it needs (scripts/setup/deps.sh).
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help deps base apply export series-check build check test-series \
-        test-qemu libvirt e2e soak bench demo clean
+.PHONY: help deps base apply export series-check build check quick \
+        test-series test-qemu libvirt e2e soak bench demo clean
 
 help:
 	@echo "make demo          build what is missing and run the end-to-end demo"
-	@echo "make check         run every test (series hygiene, QEMU tests, e2e)"
+	@echo "make check         run every test (series, QEMU's tests, libvirt, e2e, demo)"
+	@echo "make quick         the inner loop: the changed patches' hygiene, the unit test and arm-smmuv3-test"
 	@echo "make apply         QEMU work tree in qemu/: base + one commit per patch"
 	@echo "make export        write the work tree's commits back to patches/"
 	@echo "make series-check  fail if qemu/ and patches/ disagree"
 	@echo "make build         build qemu-system-aarch64 and test binaries (build/)"
 	@echo "make libvirt       sid's libvirt 12.8 driving the series' QEMU (in make check)"
-	@echo "make e2e           run the end-to-end testbed scenarios"
+	@echo "make e2e           run the end-to-end testbed scenarios (in make check)"
 	@echo "make soak          the lifecycle scenarios with their full loop counts"
 	@echo "make bench         the benchmarks (figures only)"
 
 deps:
-	@scripts/deps.sh build
+	@scripts/setup/deps.sh build
 
 base: deps
-	@scripts/fetch-base.sh
+	@scripts/setup/fetch-base.sh
 
 apply: deps
-	@scripts/apply.sh
+	@scripts/series/apply.sh
 
 export:
-	@scripts/export.sh
+	@scripts/series/export.sh
 
 series-check:
-	@scripts/series-check.sh
+	@scripts/series/in-sync.sh
 
 build: deps
-	@[ -d qemu/.git ] || scripts/apply.sh
-	@scripts/build.sh
+	@[ -d qemu/.git ] || scripts/series/apply.sh
+	@scripts/build/qemu.sh
 
 check:
 	@scripts/check.sh
+
+quick:
+	@scripts/quick.sh
 
 test-series:
 	@scripts/check.sh series
@@ -55,14 +59,14 @@ e2e:
 
 # The lifecycle loops at full length: 20 hotplug cycles, 20 reboots/resets
 soak:
-	@E2E_HOTPLUG_CYCLES=20 E2E_REBOOT_CYCLES=20 scripts/e2e.sh \
+	@E2E_HOTPLUG_CYCLES=20 E2E_REBOOT_CYCLES=20 testbed/run.sh \
 	    accel-hotplug accel-reboot-loop
 
 bench:
-	@scripts/bench.sh
+	@scripts/bench/bench.sh
 
 demo:
-	@scripts/demo.sh
+	@scripts/demo/demo.sh
 
 clean:
 	rm -rf build

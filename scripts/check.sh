@@ -6,8 +6,8 @@
 #   qemu    QEMU's own tests the series could break, and the series' tests
 #   libvirt Debian sid's libvirt 12.8 driving the series' QEMU on this host
 #           (scripts/libvirt/host.sh)
-#   e2e     the end-to-end testbed scenarios (scripts/e2e.sh)
-#   demo    make demo in a clean copy of the tree (scripts/demo-clean.sh)
+#   e2e     the end-to-end testbed scenarios (testbed/run.sh)
+#   demo    make demo in a clean copy of the tree (scripts/demo/clean-copy.sh)
 # Every test prints PASS or FAIL with its name; the last line is
 # "N passed, M failed".  Logs: logs/check/<test>.log
 set -uo pipefail
@@ -27,17 +27,31 @@ passed=0
 failed=0
 failures=()
 
+# timed LOG CMD...: run CMD with its output in LOG; "<wall> <cpu>" seconds
+# (the CPU time of everything it ran, user and system) in LOG.time
+timed() {
+    local log=$1 t0 rc TIMEFORMAT='%U %S'
+    shift
+    t0=$(date +%s)
+    { time "$@" >"$log" 2>&1; } 2>"$log.cpu"
+    rc=$?
+    awk -v w=$(($(date +%s) - t0)) '{ printf "%d %d\n", w, $1 + $2 + 0.5 }' \
+        "$log.cpu" > "$log.time"
+    rm -f "$log.cpu"
+    return $rc
+}
+took() { awk '{ printf "%ss, cpu %ss", $1, $2 }' "$1.time" 2>/dev/null; }
+
 # run NAME CMD...: one test; its output goes to its log.
 run() {
-    local name=$1 log t0 rc
+    local name=$1 log rc
     shift
     log=$LOGS/${name//\//_}.log
-    t0=$(date +%s)
-    "$@" >"$log" 2>&1
+    timed "$log" "$@"
     rc=$?
     if [ $rc = 0 ]; then
         passed=$((passed + 1))
-        printf 'PASS %s (%ss)\n' "$name" $(($(date +%s) - t0))
+        printf 'PASS %s (%s)\n' "$name" "$(took "$log")"
     else
         failed=$((failed + 1))
         failures+=("$name")
@@ -49,51 +63,170 @@ run() {
 
 patches() { grep -v '^#' "$PATCHES/series" | grep -v '^$'; }
 
+# The verdicts of the series group are kept, by the hash of everything they
+# depend on: a patch and those before it, the device configuration, the
+# scripts and the compiler.  A run with nothing changed reads them instead
+# of building again; any change to one of these builds and tests that patch
+# again, and every patch after it.  SMMU_CHECK_FRESH=1: ignore them.
+VERDICTS=$CACHE/verdicts
+mkdir -p "$VERDICTS"
+verdict_salt=$( { cat "$TOP/scripts/build/qemu.sh" "$TOP/scripts/build/bisect.mak" \
+                      "$TOP/scripts/build/noiommufd.sh" "$TOP/scripts/build/noiommufd.mak" \
+                      "$TOP/scripts/tests/quick.sh"
+                  echo "${QEMU_CONFIGURE_COMMON[*]}"; gcc --version | head -n 1; } |
+                sha256sum | cut -c1-16)
+
+# cached NAME KEY CMD...: run, as run() does, unless a run with KEY passed
+cached() {
+    local name=$1 key=$2
+    shift 2
+    if [ -z "${SMMU_CHECK_FRESH:-}" ] && [ -f "$VERDICTS/$key" ]; then
+        passed=$((passed + 1))
+        printf 'PASS %s (cached: %s)\n' "$name" "$(cat "$VERDICTS/$key")"
+        return 0
+    fi
+    run "$name" "$@" || return 1
+    date -u +%Y-%m-%dT%H:%MZ > "$VERDICTS/$key"
+}
+
+# quick_bg N KEY BUILDDIR: the quick tests of patch N on a copy of what
+# BUILDDIR built, in the background (one at a time; about one core) while
+# the next patch builds; reap() reports those that ended, in order.  A
+# pass is kept as a verdict under KEY.
+QUICK_PENDING=()
+quick_bg() {
+    local n=$1 key=$2 bld=$3 d=$CHECK/snap/$1 f log
+    log=$LOGS/series_quick_$n.log
+    while [ "$(jobs -rp | wc -l)" -ge 1 ]; do
+        wait -n
+    done
+    rm -rf "$d" && mkdir -p "$d/tests/unit" "$d/tests/qtest"
+    for f in qemu-system-aarch64 tests/unit/test-smmuv3-accel tests/qtest/arm-smmuv3-test; do
+        [ -e "$bld/$f" ] && cp "$bld/$f" "$d/$f"
+    done
+    ( timed "$log" "$TOP/scripts/tests/quick.sh" "$d"
+      rc=$?
+      [ $rc = 0 ] && date -u +%Y-%m-%dT%H:%MZ > "$VERDICTS/$key"
+      rm -rf "$d"
+      echo "$rc" > "$log.rc" ) &
+    QUICK_PENDING+=("$n")
+}
+reap() {
+    while [ ${#QUICK_PENDING[@]} -gt 0 ] &&
+          [ -f "$LOGS/series_quick_${QUICK_PENDING[0]}.log.rc" ]; do
+        report "series/quick/${QUICK_PENDING[0]}"
+        QUICK_PENDING=("${QUICK_PENDING[@]:1}")
+    done
+}
+
 series_tests() {
-    "$here/deps.sh" build && "$here/fetch-base.sh" || return 1
+    "$TOP/scripts/setup/deps.sh" build && "$TOP/scripts/setup/fetch-base.sh" || return 1
 
     rm -rf "$CSRC"
-    run series/apply env FORCE=1 "$here/apply.sh" "$CSRC" || return 1
-    # series-qemu.sh (QEMU tests; l0-qemu.sh starts from it) reuses this
-    # tree as long as patches/ is unchanged.
+    run series/apply env FORCE=1 "$TOP/scripts/series/apply.sh" "$CSRC" || return 1
+    # scripts/build/series.sh (QEMU's tests; the testbed's L0 starts from
+    # it) reuses this tree as long as patches/ is unchanged.
     series_hash > "$CSRC/.series-hash"
     echo "/.series-hash" >> "$CSRC/.git/info/exclude"
-    run series/debian-quilt "$here/check-quilt.sh"
+    run series/debian-quilt "$TOP/scripts/series/quilt.sh"
 
     # Tests are named by the patch's number (0001, ...).
-    local i=0 p c
+    local i=0 p c prefix=$verdict_salt n
     for p in $(patches); do
-        run "series/message/${p%%-*}" "$here/check-message.sh" "$PATCHES/$p"
-        run "series/checkpatch/${p%%-*}" "$here/check-patch.sh" "$PATCHES/$p"
+        run "series/message/${p%%-*}" "$TOP/scripts/series/message.sh" "$PATCHES/$p"
+        run "series/checkpatch/${p%%-*}" "$TOP/scripts/series/checkpatch.sh" "$PATCHES/$p"
     done
-    # Bisectability: the tree builds after every patch (incremental, ccache:
-    # QEMU and the quick tests only), and the quick tests that exist then
-    # pass.  The patch that adds arm-smmuv3,accel=on, and the last one, are
-    # also built without iommufd, where the accel=on tests must skip.
-    local accel_patch=
+    run series/docs "$TOP/scripts/tests/docs.sh"
+    # Bisectability: the tree builds after every patch, and the quick tests
+    # that exist then pass.  These builds have the virt machine and the
+    # devices the quick tests use, without optimization
+    # (scripts/build/bisect.mak): what matters is that every patch compiles,
+    # links and passes; qemu's group builds the whole series the usual way.
+    # The patch that adds arm-smmuv3,accel=on, and the last one, are also
+    # built without iommufd, where the accel=on tests must skip.
+    local accel_patch= accel_key=
     for c in $(git -C "$CSRC" rev-list --reverse base..HEAD); do
         i=$((i + 1))
         p=$(patches | sed -n "${i}p")
-        git -C "$CSRC" checkout -q "$c"
-        BUILD_TARGETS="tests/qtest/arm-smmuv3-test tests/unit/test-smmuv3-accel" \
-            run "series/build/${p%%-*}" "$here/build.sh" "$CSRC" "$CBLD" &&
-        run "series/quick/${p%%-*}" "$here/quick-tests.sh" "$CBLD"
-        if [ -z "$accel_patch" ] && [ -f "$CSRC/hw/arm/smmuv3-accel.c" ]; then
+        n=${p%%-*}
+        prefix=$( { echo "$prefix"; sha256sum < "$PATCHES/$p"; } | sha256sum | cut -c1-16)
+        # The build and its quick tests go together: a test runs on the
+        # build of its own patch
+        if [ -z "${SMMU_CHECK_FRESH:-}" ] && [ -f "$VERDICTS/quick-$prefix" ]; then
+            cached "series/build/$n" "quick-$prefix"
+            cached "series/quick/$n" "quick-$prefix"
+        else
+            git -C "$CSRC" checkout -q "$c"
+            BUILD_DEVICES=$TOP/scripts/build/bisect.mak BUILD_OPT=0 BUILD_DEBUG_INFO=0 \
+            BUILD_TARGETS="tests/qtest/arm-smmuv3-test tests/unit/test-smmuv3-accel" \
+                run "series/build/$n" \
+                    "$TOP/scripts/build/qemu.sh" "$CSRC" "$CHECK/build/bisect" &&
+            quick_bg "$n" "quick-$prefix" "$CHECK/build/bisect"
+        fi
+        reap
+        if [ -z "$accel_patch" ] && git -C "$CSRC" cat-file -e "$c:hw/arm/smmuv3-accel.c" 2>/dev/null; then
             accel_patch=$c
-            run "series/no-iommufd/${p%%-*}" "$here/noiommufd.sh" "$CSRC" "$CHECK/build/noiommufd"
+            accel_key=$prefix
         fi
     done
-    [ "$accel_patch" = "$c" ] ||
-        run "series/no-iommufd/${p%%-*}" "$here/noiommufd.sh" "$CSRC" "$CHECK/build/noiommufd"
+    wait
+    reap
+    # (the tree at the patch for the first build, at the end for the last)
+    if [ -n "$accel_patch" ]; then
+        n=$(patches | sed -n "$(git -C "$CSRC" rev-list --count "base..$accel_patch")p" | cut -d- -f1)
+        if ! { [ -z "${SMMU_CHECK_FRESH:-}" ] && [ -f "$VERDICTS/noiommufd-$accel_key" ]; }; then
+            git -C "$CSRC" checkout -q "$accel_patch"
+        fi
+        cached "series/no-iommufd/$n" "noiommufd-$accel_key" \
+            "$TOP/scripts/build/noiommufd.sh" "$CSRC" "$CHECK/build/noiommufd"
+        if [ "$accel_patch" != "$c" ]; then
+            git -C "$CSRC" checkout -q "$c"
+            cached "series/no-iommufd/${p%%-*}" "noiommufd-$prefix" \
+                "$TOP/scripts/build/noiommufd.sh" "$CSRC" "$CHECK/build/noiommufd"
+        fi
+    fi
     git -C "$CSRC" checkout -q series
+}
+
+# run_bg NAME CMD...: start one test in the background, at most
+# $CHECK_JOBS (2) at once; report() prints and counts it, as run() does
+CHECK_JOBS=${CHECK_JOBS:-2}
+run_bg() {
+    local name=$1 log
+    shift
+    log=$LOGS/${name//\//_}.log
+    while [ "$(jobs -rp | wc -l)" -ge "$CHECK_JOBS" ]; do
+        wait -n
+    done
+    ( timed "$log" "$@"; echo "$?" > "$log.rc" ) &
+}
+report() {
+    local name=$1 log rc
+    log=$LOGS/${name//\//_}.log
+    read -r rc < "$log.rc"
+    rm -f "$log.rc"
+    if [ "$rc" = 0 ]; then
+        passed=$((passed + 1))
+        printf 'PASS %s (%s)\n' "$name" "$(took "$log")"
+    else
+        failed=$((failed + 1))
+        failures+=("$name")
+        printf 'FAIL %s (exit %s; log %s)\n' "$name" "$rc" "${log#"$TOP"/}"
+        tail -n 15 "$log" | sed 's/^/    | /'
+    fi
 }
 
 qemu_tests() {
     # The series as it is in patches/, built (a no-op after the series group).
-    run qemu/build "$here/series-qemu.sh" || return 1
+    run qemu/build "$TOP/scripts/build/series.sh" || return 1
+    # Two at a time: each runs one QEMU after another, about a core
     local t
     for t in $QEMU_TESTS; do
-        run "qemu/${t#qtest-aarch64/}" "$here/qemu-test.sh" "$CBLD" "$t"
+        run_bg "qemu/${t#qtest-aarch64/}" "$TOP/scripts/tests/qemu-test.sh" "$CBLD" "$t"
+    done
+    wait
+    for t in $QEMU_TESTS; do
+        report "qemu/${t#qtest-aarch64/}"
     done
 }
 
@@ -117,31 +250,45 @@ group_lines() {
 }
 
 libvirt_tests() {
-    group_lines libvirt "" "$here/libvirt/host.sh"
+    group_lines libvirt "" "$TOP/scripts/libvirt/host.sh"
 }
 
 e2e_tests() {
-    # scripts/e2e.sh prints one "PASS|FAIL <scenario> ..." line per scenario
-    group_lines e2e e2e/ "$here/e2e.sh"
+    # testbed/run.sh prints one "PASS|FAIL <scenario> ..." line per scenario
+    group_lines e2e e2e/ "$TOP/testbed/run.sh"
 }
 
 # The meson names of the QEMU tests we run (qtest-aarch64 suite + ours).
-QEMU_TESTS="qtest-aarch64/qom-test qtest-aarch64/device-introspect-test
- qtest-aarch64/pci-acpi-index-test
- qtest-aarch64/test-hmp qtest-aarch64/arm-smmuv3-test test-smmuv3-accel
- qtest-aarch64/bios-tables-test"
+# (the slowest first: two run at a time)
+QEMU_TESTS="qtest-aarch64/qom-test qtest-aarch64/bios-tables-test
+ qtest-aarch64/test-hmp qtest-aarch64/arm-smmuv3-test
+ qtest-aarch64/device-introspect-test qtest-aarch64/pci-acpi-index-test
+ test-smmuv3-accel"
 [ -n "${SMMU_QEMU_TESTS:-}" ] && QEMU_TESTS=$SMMU_QEMU_TESTS
 
+# The CPU seconds this shell and its children have used so far
+# (times must run in this shell, not in a pipeline's subshell)
+cpu_now() {
+    times > "$LOGS/.times"
+    tr ' ' '\n' < "$LOGS/.times" |
+        awk -F'[ms]' '/m/ { t += $1 * 60 + $2 } END { printf "%d\n", t + 0.5 }'
+}
+summary=()
+t_all=$(date +%s)
 for g in "${groups[@]}"; do
+    t_g=$(date +%s)
+    c_g=$(cpu_now)
     case "$g" in
     series) series_tests ;;
     qemu) qemu_tests ;;
     libvirt) libvirt_tests ;;
     e2e) e2e_tests ;;
-    demo) run demo/clean-clone "$here/demo-clean.sh" ;;
+    demo) run demo/clean-clone "$TOP/scripts/demo/clean-copy.sh" ;;
     *) echo "check: unknown group $g (series, qemu, libvirt, e2e, demo)" >&2; exit 2 ;;
     esac
+    summary+=("$g $(($(date +%s) - t_g))s (cpu $(($(cpu_now) - c_g))s)")
 done
+echo "time: ${summary[*]/%/,} total $(($(date +%s) - t_all))s"
 
 if [ $failed -gt 0 ]; then
     echo "failed: ${failures[*]}"

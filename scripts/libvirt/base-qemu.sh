@@ -12,11 +12,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../config.sh"
 SRC=$BUILD/libvirt/qemu
 BLD=$BUILD/libvirt/build/qemu
-"$here/../fetch-base.sh" >&2
+"$TOP/scripts/setup/fetch-base.sh" >&2
 baserepo=$CACHE/base/qemu-base.git
 if [ ! -f "$baserepo/.complete" ]; then
     # apply.sh makes the base repository (once, for every tree).
-    "$here/../apply.sh" "$BUILD/libvirt/apply-tmp" >&2
+    "$TOP/scripts/series/apply.sh" "$BUILD/libvirt/apply-tmp" >&2
     rm -rf "$BUILD/libvirt/apply-tmp"
 fi
 if [ "$(git -C "$SRC" rev-parse -q --verify HEAD 2>/dev/null)" != \
@@ -25,7 +25,7 @@ if [ "$(git -C "$SRC" rev-parse -q --verify HEAD 2>/dev/null)" != \
     rm -rf "$SRC"
     mkdir -p "$(dirname "$SRC")"
     git clone -q -b pristine "$baserepo/.git" "$SRC"
-    "$here/../edk2-blobs.sh" "$SRC" >&2
+    "$TOP/scripts/build/edk2-blobs.sh" "$SRC" >&2
 fi
-BUILD_ONLY_QEMU=1 "$here/../build.sh" "$SRC" "$BLD" >&2
+BUILD_ONLY_QEMU=1 BUILD_DEBUG_INFO=0 "$TOP/scripts/build/qemu.sh" "$SRC" "$BLD" >&2
 echo "$BLD/qemu-system-aarch64"

@@ -12,7 +12,7 @@
 #
 # Needs root (sudo otherwise): it mounts and chroots, in a mount namespace
 # of its own.  Environment: LIBVIRT_QEMU=<qemu-system-aarch64> tests another
-# build than the one of scripts/series-qemu.sh; LIBVIRT_BASE_QEMU another
+# build than the one of scripts/build/series.sh; LIBVIRT_BASE_QEMU another
 # QEMU without arm-smmuv3's accel than the base's (scripts/libvirt/
 # base-qemu.sh, for the caps case); LIBVIRT_TIMEOUT (s, default 60) bounds
 # every virsh call, LIBVIRT_QEMU_TIMEOUT (s, default 20) every direct QEMU
@@ -36,13 +36,13 @@ if [ -z "${LIBVIRT_STAGE:-}" ]; then
     for c in "$@"; do
         case " $ALL " in *" $c "*) ;; *) die "unknown case $c (one of: $ALL)" ;; esac
     done
-    "$here/../deps.sh" libvirt || die "installing packages failed"
-    rootfs=$("$here/rootfs.sh") || die "building the sid root file system failed"
+    "$TOP/scripts/setup/deps.sh" libvirt || die "installing packages failed"
+    rootfs=$("$TOP/scripts/libvirt/rootfs.sh") || die "building the sid root file system failed"
     if [ -n "${LIBVIRT_QEMU:-}" ]; then
         qemu=$LIBVIRT_QEMU
     else
         # Only qemu-system-aarch64: the test binaries are the qemu group's.
-        qemu=$(BUILD_ONLY_QEMU=1 "$here/../series-qemu.sh") ||
+        qemu=$(BUILD_ONLY_QEMU=1 "$TOP/scripts/build/series.sh") ||
             die "building the series' QEMU failed"
     fi
     [ -x "$qemu" ] || die "no QEMU at $qemu"
@@ -50,7 +50,7 @@ if [ -z "${LIBVIRT_STAGE:-}" ]; then
     # The base alone (no accel property), for the caps case only.
     base=
     case " ${*:-$ALL} " in *" caps "*)
-        base=${LIBVIRT_BASE_QEMU:-$("$here/base-qemu.sh")} ||
+        base=${LIBVIRT_BASE_QEMU:-$("$TOP/scripts/libvirt/base-qemu.sh")} ||
             die "building the base QEMU (caps case) failed"
         base=$(readlink -f "$base") ;;
     esac

@@ -2,7 +2,7 @@
 # l1-rootfs.sh: print the path of an ext4 image holding a Debian sid arm64
 # root file system with libvirt 12.8 (libvirtd, virsh, the QEMU driver), for
 # the e2e scenario libvirt-accel: L0 attaches it to L1 as a virtio disk, and
-# L1 (testbed/l1/libvirt-accel.sh) mounts it, chroots into it and runs
+# L1 (testbed/scenarios/libvirt-accel.sh) mounts it, chroots into it and runs
 # libvirtd with the series' arm64 QEMU as the emulator.
 #
 # How, without running a single arm64 program on this x86 host (no
@@ -10,7 +10,7 @@
 # - Debian 12's mmdebstrap, --architectures=arm64 --variant=extract: apt
 #   resolves the packages and their dependencies, dpkg-deb only unpacks
 #   them; no maintainer script runs.  The archive URI is the one this
-#   machine's own apt sources name (scripts/apt-setup.sh --uri).
+#   machine's own apt sources name (scripts/setup/apt-setup.sh --uri).
 # - libvirt-daemon-driver-qemu depends on "qemu-kvm | qemu-system", on
 #   "systemd-container | sysvinit-core" and on a sysusers implementation: a
 #   local package made here (smmuv3-l1-provides) provides those names, so
@@ -47,7 +47,7 @@ PACKAGES="libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libc-bin"
 EFI=/usr/share/qemu-efi-aarch64/QEMU_EFI.fd
 IMG_MIB=512
 
-"$here/../deps.sh" libvirt >&2
+"$TOP/scripts/setup/deps.sh" libvirt >&2
 [ -f "$EFI" ] || { echo "l1-rootfs: $EFI missing (package qemu-efi-aarch64)" >&2; exit 1; }
 key=$({ echo "$SUITE"; echo "$PACKAGES"; cat "$0"; sha256sum < "$EFI"; } |
       sha256sum | cut -c1-16)
@@ -57,7 +57,7 @@ if [ -f "$out" ]; then
     exit 0
 fi
 
-uri=$("$here/../apt-setup.sh" --uri)
+uri=$("$TOP/scripts/setup/apt-setup.sh" --uri)
 mkdir -p "$CACHE/libvirt"
 # (in /tmp: the path of the local .deb below is the same inside the target)
 tmp=$(mktemp -d /tmp/smmuv3-l1-rootfs.XXXXXX)

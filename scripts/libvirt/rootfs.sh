@@ -7,7 +7,7 @@
 # <iommu model='smmuv3'><driver accel='on' .../>, and installing sid's
 # libvirt on Debian 12 would upgrade libc6 and about 130 other packages.
 # Debian 12's mmdebstrap builds it in about 20 s (312 MB), from the archive
-# URI this machine's own apt sources use (scripts/apt-setup.sh --uri).
+# URI this machine's own apt sources use (scripts/setup/apt-setup.sh --uri).
 #
 # Built once: the directory is $CACHE/libvirt/rootfs-<hash of the suite, the
 # package list and this script>, and stays pristine (host.sh runs on an
@@ -32,8 +32,8 @@ if [ -e "$out/.smmuv3-rootfs-complete" ]; then
     exit 0
 fi
 
-"$here/../deps.sh" libvirt >&2
-uri=$("$here/../apt-setup.sh" --uri)
+"$TOP/scripts/setup/deps.sh" libvirt >&2
+uri=$("$TOP/scripts/setup/apt-setup.sh" --uri)
 mkdir -p "$CACHE/libvirt"
 tmp=$out.tmp
 # A build that was interrupted may have left mounts in it: never follow them.

@@ -1,0 +1,197 @@
+# shellcheck shell=bash
+# lib.sh: what the testbed's runner (run.sh) and the scenarios' verdicts
+# share on the host (sourced, not run).  A verdict prints its reason and
+# returns 0 for PASS; it reads the scenario's console log $log and its
+# directory $d, and the scenario's settings.
+
+KNOWN_KIB=1024          # known content at the start of the disk
+PAT_OFF_KIB=4096        # where L2 writes its 64 KiB pattern
+
+# The 16-byte-per-line pattern of guest/l2-init.sh, on the host side.
+pattern() { # TAG LINES
+    awk -v tag="$1" -v n="$2" 'BEGIN { for (i = 0; i < n; i++) printf "%-8.8s%07d\n", tag, i }'
+}
+
+# make_disk FILE [corrupt]: the NVMe image: known content, then zeros.
+make_disk() {
+    rm -f "$1"
+    truncate -s "${DISK_MIB}M" "$1"
+    pattern known $((KNOWN_KIB * 1024 / 16)) |
+        dd of="$1" conv=notrunc status=none
+    if [ "${2:-}" = corrupt ]; then
+        printf 'X' | dd of="$1" bs=1 seek=$((KNOWN_KIB * 512)) conv=notrunc status=none
+    fi
+}
+
+known_sha() { pattern known $((KNOWN_KIB * 1024 / 16)) | sha256sum | cut -d' ' -f1; }
+
+# kmemleak_verdict: fail on an unreferenced object of iommufd, VFIO or the
+# SMMUv3 driver in L1; $KMEMLEAK says what the scan found.
+kmemleak_verdict() {
+    KMEMLEAK=$(sed -n 's/^E2E-KMEMLEAK-VERDICT //p' "$log")
+    case "$KMEMLEAK" in
+    "0 objects"*) return 0 ;;
+    "") echo "no kmemleak verdict from L1"; return 1 ;;
+    *) echo "kmemleak in L1: $KMEMLEAK: $(grep -m1 '^E2E-KMEMLEAK ' "$log")"; return 1 ;;
+    esac
+}
+
+# verdict_data [corrupt]: L2 read the known data from the NVMe and wrote its
+# pattern, which L0's disk image holds after the run (and, with
+# e2e.reboot=1, after a reboot too); with "corrupt", the read check caught
+# the corruption of the image.
+verdict_data() {
+    local want_known want_pat got back wrote
+    want_known=$(known_sha)
+    want_pat=$(pattern "$name" 4096 | sha256sum | cut -d' ' -f1)
+    # Every boot of L2 (a rebooting scenario has two) must read the same.
+    got=$(sed -n 's/^ *E2E-L2-READ sha256=//p' "$log" | tr -d '\r' | sort -u)
+    wrote=$(sed -n 's/^ *E2E-L2-WROTE sha256=\([0-9a-f]*\) .*/\1/p' "$log" | tr -d '\r' | sort -u)
+    back=$(dd if="$d/disk.img" bs=1024 skip=$PAT_OFF_KIB count=64 status=none | sha256sum | cut -d' ' -f1)
+    [ -n "$got" ] || { echo "L2 printed no read result"; return 1; }
+    if [ "${1:-}" = corrupt ]; then
+        [ "$got" != "$want_known" ] || { echo "corrupted image read as intact: the read check cannot fail"; return 1; }
+        echo "corruption of the image was detected by the L2 read check"
+        return 0
+    fi
+    [ "$got" = "$want_known" ] || { echo "L2 read wrong data from the NVMe (sha256 $got, want $want_known)"; return 1; }
+    [ "$wrote" = "$want_pat" ] || { echo "L2 generated a different pattern ($wrote)"; return 1; }
+    [ "$back" = "$want_pat" ] || { echo "the disk image does not hold L2's pattern after the run"; return 1; }
+    grep -q '^ *E2E-L2-DONE ok' "$log" || { echo "L2 did not finish its checks"; return 1; }
+    case "$L2_APPEND" in
+    *e2e.reboot=1*)
+        grep -q '^ *E2E-L2-REBOOT-OK' "$log" ||
+            { echo "L2 did not come back from its reboot"; return 1; }
+        echo "L2 read 1 MiB of known data and wrote 64 KiB that L0's disk image holds, before and after a reboot"
+        return 0 ;;
+    esac
+    echo "L2 read 1 MiB of known data and wrote 64 KiB that L0's disk image holds"
+}
+
+# verdict_accel strict|lazy|passthrough: the data checks, then what the
+# accelerated SMMU did, from its trace events: which HWPTs the guest's STEs
+# became, and how many guest commands each host invalidation call carried.
+verdict_accel() {
+    local data s1 byp calls cmds stats
+    data=$(verdict_data) || { echo "$data"; return 1; }
+    s1=$(grep -c 'smmuv3_accel_install .*(stage 1)' "$log")
+    byp=$(grep -c 'smmuv3_accel_install .*(bypass)' "$log")
+    calls=$(grep -c 'smmuv3_accel_invalidate ' "$log")
+    cmds=$(sed -n 's/.*smmuv3_accel_invalidate .*: \([0-9]*\) commands in one call.*/\1/p' "$log" |
+           awk '{ n += $1 } END { print n + 0 }')
+    stats="stage-1 STE installs $s1, bypass installs $byp, $cmds commands in $calls host calls"
+    case "$1" in
+    passthrough)
+        [ "$byp" -ge 1 ] && [ "$s1" = 0 ] ||
+            { echo "expected the guest's bypass STE only: $stats"; return 1; } ;;
+    strict)
+        [ "$s1" -ge 1 ] && [ "$calls" -ge 1 ] && [ "$cmds" -gt "$calls" ] ||
+            { echo "expected stage-1 STEs and batched invalidations (more commands than host calls): $stats"; return 1; } ;;
+    lazy)
+        # Linux's lazy mode batches in the guest: one ASID invalidation
+        # per flush of its queue.
+        [ "$s1" -ge 1 ] && [ "$calls" -ge 1 ] ||
+            { echo "expected stage-1 STEs and forwarded invalidations: $stats"; return 1; }
+        # "auto" took the host's features.
+        grep -q 'smmuv3_accel_features .*: ril=0 ats=0 oas=44 ssidsize=0$' "$log" ||
+            { echo "the auto features are not the host's (ril=0 ats=0 oas=44 ssidsize=0): $(grep -m1 -o 'smmuv3_accel_features.*' "$log")"; return 1; }
+        stats="$stats; auto features from the host: $(grep -m1 -o 'ril=0 ats=.*' "$log")" ;;
+    esac
+    echo "$data; nested: $stats"
+}
+
+# verdict_refusal: L2's QEMU refused to start, saying $REFUSAL
+verdict_refusal() {
+    local rc
+    rc=$(sed -n 's/^E2E-L2-QEMU-EXIT //p' "$log" | tr -d '\r')
+    [ -n "$rc" ] && [ "$rc" != 0 ] || { echo "L2 QEMU exit '$rc': it did not refuse"; return 1; }
+    grep -qF "$REFUSAL" "$log" ||
+        { echo "L2 QEMU failed, but not with '$REFUSAL'"; return 1; }
+    echo "L2 QEMU refused: $(grep -m1 -F "$REFUSAL" "$log" | sed 's/^ *//' | cut -c1-160)"
+}
+
+# refusal ARGS TEXT: the settings of a scenario in which L2's QEMU (a UEFI
+# guest's) must refuse to start, with ARGS, and say TEXT
+refusal() {
+    NEEDS=accel
+    L2FW=uefi
+    L2_ARGS=$1
+    REFUSAL=$2
+    verdict() { verdict_refusal; }
+}
+
+# make bench: the L2 configurations compared, in this order, on one device
+BENCH_CONFIGS="none accel-strict accel-lazy virtio-iommu accel-ril-off
+ accel-ril-off-nobatch"
+BENCH_SMMU="-device arm-smmuv3,primary-bus=pcie.0,id=smmu0,accel=on"
+
+# bench_config NAME: BENCH_ARGS and BENCH_APPEND of an L2 run of make bench
+bench_config() {
+    BENCH_APPEND="iommu.strict=1"
+    case "$1" in
+    none) BENCH_ARGS="" ;;
+    accel-strict) BENCH_ARGS=$BENCH_SMMU ;;
+    accel-lazy) BENCH_ARGS=$BENCH_SMMU; BENCH_APPEND="iommu.strict=0" ;;
+    virtio-iommu) BENCH_ARGS="-device virtio-iommu-pci" ;;
+    accel-ril-off) BENCH_ARGS="$BENCH_SMMU,ril=off" ;;
+    # (a test-only switch: one host call per command)
+    accel-ril-off-nobatch) BENCH_ARGS="$BENCH_SMMU,ril=off,x-accel-no-batch=on" ;;
+    esac
+}
+
+# bench-flood: its table
+# flood_field LINE KEY: the value of KEY=value in an E2E-FLOOD-RESULT line
+flood_field() { echo " $1 " | sed -n "s/.* $2=\([^ ]*\) .*/\1/p"; }
+# flood_ms MICROSECONDS: in milliseconds, one decimal ("?" stays)
+flood_ms() {
+    case "$1" in
+    ''|*[!0-9]*) echo "${1:-?}" ;;
+    *) awk -v u="$1" 'BEGIN { printf "%.1f ms\n", u / 1000 }' ;;
+    esac
+}
+
+# flood_table LOG: bench-flood's table, one row per L2 QEMU
+flood_table() {
+    local l label bin pass all ns
+    printf '%-34s %7s %10s %10s %10s %8s %10s %6s %17s %10s\n' "L2 QEMU" \
+        entries "PROD write" drain "longest rd" "mean rd" "host calls" passes \
+        "longest pass" "all passes"
+    grep -E '^E2E-FLOOD-(RESULT|RUNFAIL) ' "$1" | while read -r l; do
+        set -- $l
+        label=$2 bin=$3
+        case "$1" in
+        E2E-FLOOD-RUNFAIL)
+            printf '%-34s did not run: %s\n' "$label $bin" "${l#*: }" | cut -c1-200
+            continue ;;
+        esac
+        pass=- all=-
+        ns=$(flood_field "$l" longest_pass_ns)
+        case "$ns" in ''|*[!0-9]*) ;; *)
+            pass="$(flood_ms $((ns / 1000))) ($(flood_field "$l" longest_pass_cmds)/$(flood_field "$l" longest_pass_calls))" ;;
+        esac
+        ns=$(flood_field "$l" passes_total_ns)
+        case "$ns" in ''|*[!0-9]*) ;; *) all=$(flood_ms $((ns / 1000))) ;; esac
+        printf '%-34s %7s %10s %10s %10s %8s %10s %6s %17s %10s\n' "$label $bin" \
+            "$(flood_field "$l" entries)" \
+            "$(flood_ms "$(flood_field "$l" prod_write_us)")" \
+            "$(flood_ms "$(flood_field "$l" drain_us)")" \
+            "$(flood_ms "$(flood_field "$l" longest_read_us)")" \
+            "$(flood_ms "$(flood_field "$l" mean_read_us)")" \
+            "$(flood_field "$l" host_calls)" "$(flood_field "$l" passes)" \
+            "$pass" "$all"
+    done
+    cat <<'EOT'
+PROD write: how long the one store of CMDQ_PROD that published the full queue
+  took in the guest: the VMM held the vCPU, and the BQL, for that long;
+drain: from that store until CMDQ_CONS reached PROD (polled without pause);
+longest rd, mean rd: the longest and the mean single read of CMDQ_CONS while
+  polling: a read waits while the main loop holds the BQL (a pass of the
+  queue's consumer); after a PROD write that drained it all, one read;
+host calls: x-accel-host-calls (QOM) during the flood;
+passes, longest pass (commands/host calls): trace event smmuv3_cmdq_pass, of
+  a build that has it (one without the bound consumes the whole queue in the
+  PROD write: one pass, as long as that write);
+all passes: the time of all passes of the flood together (the BQL held to
+  consume the queue); of a build without the trace event, unknown.
+EOT
+}
