@@ -137,6 +137,7 @@ series_tests() {
         run "series/checkpatch/${p%%-*}" "$TOP/scripts/series/checkpatch.sh" "$PATCHES/$p"
     done
     run series/docs "$TOP/scripts/tests/docs.sh"
+    run series/sizes "$TOP/scripts/series/sizes.sh"
     # Bisectability: the tree builds after every patch, and the quick tests
     # that exist then pass.  These builds have the virt machine and the
     # devices the quick tests use, without optimization
@@ -266,6 +267,51 @@ QEMU_TESTS="qtest-aarch64/qom-test qtest-aarch64/bios-tables-test
  test-smmuv3-accel"
 [ -n "${SMMU_QEMU_TESTS:-}" ] && QEMU_TESTS=$SMMU_QEMU_TESTS
 
+# What the libvirt and e2e groups need that does not depend on the work
+# of the groups before them is made in the background, at low priority,
+# while the series group builds: the arm64 kernel, busybox, sysroot and
+# tools, the arm64 QEMU that L1 runs (from patches/), libvirt's root file
+# systems (downloads).  The packages come first, in the foreground (apt
+# takes one at a time).  Each step is cached by the hash of its inputs;
+# the groups that need them wait for the whole (wait_prefetch), so no step
+# runs twice at once.  Its log: logs/check/prefetch.log.  A step that
+# fails here is run again, and reported, by the group that needs it.
+PREFETCH_PID=
+prefetch() {
+    local want=" ${groups[*]} "
+    case "$want" in *" e2e "*|*" demo "*|*" libvirt "*) ;; *) return 0 ;; esac
+    "$TOP/scripts/setup/deps.sh" build >/dev/null 2>&1
+    case "$want" in *" e2e "*|*" demo "*)
+        "$TOP/scripts/setup/deps.sh" testbed >/dev/null 2>&1 ;; esac
+    case "$want" in *" libvirt "*)
+        "$TOP/scripts/setup/deps.sh" libvirt >/dev/null 2>&1 ;; esac
+    (
+        trap '' HUP
+        step() { echo "prefetch: $*"; local t0=$SECONDS; nice -n 10 "$@" >/dev/null ||
+                 echo "prefetch: $1 failed (its group runs it again)"; echo "prefetch:   $((SECONDS - t0)) s"; }
+        case "$want" in *" e2e "*|*" demo "*)
+            step "$TOP/testbed/build/kernel.sh"
+            step "$TOP/testbed/build/busybox.sh"
+            step "$TOP/testbed/build/sysroot.sh"
+            for t in smmuv3-accel-probe smmuv3-hostile-guest dmabench; do
+                step "$TOP/testbed/build/tool.sh" "$t"
+            done
+            step "$TOP/scripts/libvirt/l1-rootfs.sh"
+            step "$TOP/testbed/build/l2-qemu.sh" ;;
+        esac
+        case "$want" in *" libvirt "*)
+            step "$TOP/scripts/libvirt/rootfs.sh" ;; esac
+    ) > "$LOGS/prefetch.log" 2>&1 &
+    PREFETCH_PID=$!
+}
+wait_prefetch() {
+    [ -n "$PREFETCH_PID" ] || return 0
+    local t0=$SECONDS
+    wait "$PREFETCH_PID" 2>/dev/null
+    PREFETCH_PID=
+    [ $((SECONDS - t0)) -lt 5 ] || echo "check: waited $((SECONDS - t0)) s for the background builds (logs/check/prefetch.log)"
+}
+
 # The CPU seconds this shell and its children have used so far
 # (times must run in this shell, not in a pipeline's subshell)
 cpu_now() {
@@ -275,7 +321,9 @@ cpu_now() {
 }
 summary=()
 t_all=$(date +%s)
+prefetch
 for g in "${groups[@]}"; do
+    case "$g" in libvirt|e2e|demo) wait_prefetch ;; esac
     t_g=$(date +%s)
     c_g=$(cpu_now)
     case "$g" in

@@ -64,6 +64,13 @@ while read -r p; do
         git -C "$dir" am --abort || true
         exit 1
     fi
+    # The notes below the patch's "---" (what changed in this version)
+    # go back to the commit, so that make export writes them again
+    notes=$(sed -n '/^---$/,/^diff --git /p' "$PATCHES/$p" |
+            sed -n '/^Notes:$/,/^$/{/^Notes:$/d;/^$/d;s/^    //;p}')
+    if [ -n "$notes" ]; then
+        git -C "$dir" notes add -f -m "$notes" HEAD
+    fi
     n=$((n + 1))
 done < "$PATCHES/series"
 echo "apply: $dir: base + $n patches"

@@ -1,8 +1,9 @@
 #!/bin/bash
 # export.sh [DIR [OUT]]: write the commits base..HEAD of the work tree DIR as
 # one git format-patch file each into OUT (default patches/) and rewrite
-# OUT/series.  Output depends only on the commits: exporting an unchanged
-# series changes no file.
+# OUT/series.  Output depends only on the commits and their notes (what
+# changed in this version, below each patch's "---"; apply.sh restores
+# them): exporting an unchanged series changes no file.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../config.sh"
@@ -16,7 +17,7 @@ git -C "$dir" rev-parse -q --verify base >/dev/null || {
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 git -C "$dir" -c core.abbrev=12 -c diff.noprefix=false -c format.signature= \
-    format-patch -q --zero-commit --no-signature --no-numbered \
+    format-patch -q --zero-commit --no-signature --no-numbered --notes \
     --no-add-header --no-cover-letter --no-from -o "$tmp" base..HEAD >/dev/null
 mkdir -p "$out"
 (cd "$tmp" && ls -1 -- *.patch 2>/dev/null || true) > "$tmp/series.new"

@@ -1,5 +1,5 @@
 # shellcheck shell=sh
-# accel-stub-refused: the test stub (x-accel-host-stub, for qtests)
+# accel-stub-refused: the test double of the host (x-accel-host-stub, for qtests)
 # completes the guest's commands itself: a host device behind it would get
 # none of the guest's invalidations.  Refused.
 
