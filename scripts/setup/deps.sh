@@ -44,7 +44,7 @@ dpkg-query -W -f='${Status}' python3-pycotap 2>/dev/null | grep -q 'ok installed
 
 [ -z "$missing" ] && [ "$need_bpo" = 0 ] && exit 0
 
-"$TOP/scripts/setup/apt-setup.sh"
+"$here/apt-setup.sh"
 export DEBIAN_FRONTEND=noninteractive
 if [ -n "$missing" ]; then
     echo "deps: installing$missing"

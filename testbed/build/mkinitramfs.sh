@@ -24,7 +24,7 @@ APPLETS="sh ash mount umount mkdir rmdir cat echo ls sleep usleep dd cmp hexdump
  dirname sync true false md5sum sha256sum stat readlink expr kill ps pidof setsid
  cttyhack date blockdev devmem mountpoint nproc free which mkfifo chroot"
 
-bb_out=$("$TOP/testbed/build/busybox.sh") || die "busybox.sh failed"
+bb_out=$("$here/busybox.sh") || die "busybox.sh failed"
 busybox=$(printf '%s\n' "$bb_out" | tail -n 1)
 [ -x "$busybox" ] || die "busybox.sh did not give a binary ($busybox)"
 
