@@ -137,6 +137,7 @@ series_tests() {
         run "series/checkpatch/${p%%-*}" "$TOP/scripts/series/checkpatch.sh" "$PATCHES/$p"
     done
     run series/docs "$TOP/scripts/tests/docs.sh"
+    run series/scripts "$TOP/scripts/tests/scripts.sh"
     run series/sizes "$TOP/scripts/series/sizes.sh"
     # Bisectability: the tree builds after every patch, and the quick tests
     # that exist then pass.  These builds have the virt machine and the

@@ -36,6 +36,8 @@ for p in $changed; do
     step "message/$(basename "${p%%-*}")" "$TOP/scripts/series/message.sh" "$p"
 done
 
+step scripts "$TOP/scripts/tests/scripts.sh"
+
 [ -d "$WORK/.git" ] || "$TOP/scripts/series/apply.sh" >/dev/null ||
     { echo "quick: make apply failed"; exit 1; }
 "$TOP/scripts/series/in-sync.sh" >/dev/null 2>&1 ||
