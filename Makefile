@@ -5,7 +5,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 .PHONY: help deps base apply export series-check build check quick \
-        test-series test-qemu libvirt e2e soak bench demo clean
+        test-series test-qemu libvirt e2e soak bench compare demo clean
 
 help:
 	@echo "make demo          build what is missing and run the end-to-end demo"
@@ -19,6 +19,7 @@ help:
 	@echo "make e2e           run the end-to-end testbed scenarios (in make check)"
 	@echo "make soak          the lifecycle scenarios with their full loop counts"
 	@echo "make bench         the benchmarks (figures only)"
+	@echo "make compare       the series' QEMU and Debian's QEMU 11.1 side by side in L1 (table only)"
 
 deps:
 	@scripts/setup/deps.sh build
@@ -64,6 +65,12 @@ soak:
 
 bench:
 	@scripts/bench/bench.sh
+
+# The series' QEMU next to Debian's QEMU 11.1 with KVM in L1 (not in make
+# check): the scenario compare, then its table
+compare:
+	@testbed/run.sh compare; rc=$$?; \
+	 cat logs/e2e/compare/table 2>/dev/null || echo "compare: no table"; exit $$rc
 
 demo:
 	@scripts/demo/demo.sh

@@ -76,7 +76,8 @@ load() {
     L0_SMMU="stage=nested,s2fwb=on"
     L0_NVME=1           # NVMe controllers behind L0's SMMU
     L0_TWO_SMMUS=0      # the second behind a second SMMU, on a pxb-pcie
-    L0_LVDISK=0         # libvirt's root file system as a virtio disk
+    L0_LVDISK=0         # a sid root file system for L1 as a virtio disk
+    L0_LVIMG=libvirt    # which: libvirt (libvirt 12.8) or compare (QEMU 11.1)
     DISK_MIB=16
     CORRUPT=0           # one byte of the known data changed in the image
     L1_APPEND=""
@@ -155,14 +156,26 @@ prepare() {
         die "cross-building dmabench failed"
     EFI=/usr/share/qemu-efi-aarch64/QEMU_EFI.fd
     [ -f "$EFI" ] || die "$EFI missing (package qemu-efi-aarch64)"
-    # libvirt-accel's L1 root file system (sid arm64, libvirt 12.8), only
-    # when that scenario runs
-    LVIMG=
-    case " $(echo $scenarios) " in *" libvirt-accel "*)
-        LVIMG=$(step "the arm64 sid root file system with libvirt 12.8 (libvirt-accel's L1)" \
-                     "about 20 s" "$TOP/scripts/libvirt/l1-rootfs.sh") ||
-            die "building libvirt-accel's root file system failed" ;;
-    esac
+    # The L1 root file systems (sid arm64) of the scenarios that run and
+    # attach one (L0_LVDISK=1): libvirt 12.8 for libvirt-accel, sid's QEMU
+    # for compare (scripts/libvirt/l1-rootfs.sh)
+    LVIMG_libvirt= LVIMG_compare=
+    local s
+    for s in $scenarios; do
+        ( load "$s" && [ "$L0_LVDISK" = 1 ] ) || continue
+        case "$(load "$s"; echo "$L0_LVIMG")" in
+        libvirt)
+            [ -n "$LVIMG_libvirt" ] ||
+                LVIMG_libvirt=$(step "the arm64 sid root file system with libvirt 12.8 ($s's L1)" \
+                                     "about 20 s" "$TOP/scripts/libvirt/l1-rootfs.sh" libvirt) ||
+                die "building $s's root file system failed" ;;
+        compare)
+            [ -n "$LVIMG_compare" ] ||
+                LVIMG_compare=$(step "the arm64 sid root file system with QEMU 11.1 ($s's L1)" \
+                                     "about 1 min" "$TOP/scripts/libvirt/l1-rootfs.sh" compare) ||
+                die "building $s's root file system failed" ;;
+        esac
+    done
 
     # bench-flood: the older L2 QEMU it compares ours with, in L1 as
     # /bin/qemu-system-aarch64-old (only when that scenario runs: 27 MB)
@@ -187,7 +200,7 @@ prepare() {
     # The L2 QEMU arguments of every scenario go into the one L1 initramfs,
     # with the scenarios themselves (their l1_steps).
     rm -rf "$w/l2args" && mkdir -p "$w/l2args"
-    local s c
+    local c
     for s in $(scenario_names all); do
         ( load "$s" && echo "$L2_ARGS" > "$w/l2args/$s" ) ||
             die "scenario $s: its settings failed"
@@ -252,7 +265,8 @@ run_scenario() {
     if [ "$L0_LVDISK" = 1 ]; then
         # libvirt's root file system: L1 writes to it, L0 keeps the cached
         # image as it is (snapshot=on)
-        cmd+=(-drive if=none,id=lvroot,file="$LVIMG",format=raw,snapshot=on
+        local img_var=LVIMG_$L0_LVIMG
+        cmd+=(-drive if=none,id=lvroot,file="${!img_var}",format=raw,snapshot=on
               -device virtio-blk-pci,drive=lvroot)
     fi
     if [ "$L0_NVME" -ge 2 ]; then

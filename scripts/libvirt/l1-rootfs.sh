@@ -1,9 +1,13 @@
 #!/bin/bash
-# l1-rootfs.sh: print the path of an ext4 image holding a Debian sid arm64
-# root file system with libvirt 12.8 (libvirtd, virsh, the QEMU driver), for
-# the e2e scenario libvirt-accel: L0 attaches it to L1 as a virtio disk, and
-# L1 (testbed/scenarios/libvirt-accel.sh) mounts it, chroots into it and runs
-# libvirtd with the series' arm64 QEMU as the emulator.
+# l1-rootfs.sh [libvirt|compare]: print the path of an ext4 image holding a
+# Debian sid arm64 root file system, for an e2e scenario whose L1 needs
+# more than busybox: L0 attaches it to L1 as a virtio disk, and L1 mounts
+# it and chroots into it.
+#   libvirt (the default): libvirt 12.8 (libvirtd, virsh, the QEMU driver),
+#     for libvirt-accel, which runs libvirtd with the series' arm64 QEMU as
+#     the emulator;
+#   compare: Debian's QEMU (qemu-system-arm, 1:11.1 in sid), for the
+#     compare scenario (make compare), which runs it next to the series'.
 #
 # How, without running a single arm64 program on this x86 host (no
 # qemu-user, no binfmt_misc needed):
@@ -43,15 +47,27 @@ here=$(cd "$(dirname "$0")" && pwd)
 SUDO=${SUDO:-}
 
 SUITE=sid
-PACKAGES="libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libc-bin"
+FLAVOUR=${1:-libvirt}
+case "$FLAVOUR" in
+libvirt)
+    PACKAGES="libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libc-bin"
+    VERSIONS="libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libc6"
+    IMG_MIB=512 ;;
+compare)
+    PACKAGES="qemu-system-arm libc-bin"
+    VERSIONS="qemu-system-arm qemu-system-common libc6"
+    IMG_MIB=512 ;;
+*) echo "l1-rootfs: no flavour $FLAVOUR (libvirt or compare)" >&2; exit 2 ;;
+esac
 EFI=/usr/share/qemu-efi-aarch64/QEMU_EFI.fd
-IMG_MIB=512
 
 "$TOP/scripts/setup/deps.sh" libvirt >&2
 [ -f "$EFI" ] || { echo "l1-rootfs: $EFI missing (package qemu-efi-aarch64)" >&2; exit 1; }
 key=$({ echo "$SUITE"; echo "$PACKAGES"; cat "$0"; sha256sum < "$EFI"; } |
       sha256sum | cut -c1-16)
-out=$CACHE/libvirt/l1-arm64-$key.img
+name=l1-arm64
+[ "$FLAVOUR" = libvirt ] || name=l1-arm64-$FLAVOUR
+out=$CACHE/libvirt/$name-$key.img
 if [ -f "$out" ]; then
     echo "$out"
     exit 0
@@ -73,10 +89,14 @@ Package: smmuv3-l1-provides
 Version: 1
 Architecture: all
 Maintainer: smmuv3-accel testbed <testbed@smmuv3-accel.invalid>
-Provides: qemu-system, qemu-kvm, sysvinit-core, systemd-sysusers
+Provides: @PROVIDES@
 Description: stand-in for the QEMU and init of the libvirt-accel L1 chroot
  The series' QEMU is the emulator; nothing boots this tree.
 EOT
+# (compare: sid's QEMU is the point, it comes in)
+provides="qemu-system, qemu-kvm, sysvinit-core, systemd-sysusers"
+[ "$FLAVOUR" = compare ] && provides="sysvinit-core, systemd-sysusers"
+sed -i "s/@PROVIDES@/$provides/" "$tmp/provides/DEBIAN/control"
 dpkg-deb --root-owner-group -b "$tmp/provides" "$tmp/provides.deb" >/dev/null
 
 tree=$tmp/root
@@ -125,6 +145,7 @@ mkdir -p var/lib/libvirt/qemu/nvram var/lib/libvirt/images var/cache/libvirt/qem
 ' sh "$tree"
 
 # libvirt for a chroot without systemd (the reasons: scripts/libvirt/host.sh)
+[ "$FLAVOUR" = libvirt ] &&
 $SUDO tee -a "$tree/etc/libvirt/qemu.conf" >/dev/null <<'EOT'
 
 # --- smmuv3-accel scripts/libvirt/l1-rootfs.sh (see scripts/libvirt/host.sh) ---
@@ -137,6 +158,7 @@ cgroup_controllers = [ ]
 namespaces = [ ]
 stdio_handler = "file"
 EOT
+[ "$FLAVOUR" = libvirt ] &&
 $SUDO tee -a "$tree/etc/libvirt/libvirtd.conf" >/dev/null <<'EOT'
 
 # --- smmuv3-accel scripts/libvirt/l1-rootfs.sh: warnings and errors to a file.
@@ -151,20 +173,22 @@ $SUDO truncate -s 64M "$tree/usr/share/e2e/QEMU_EFI-pflash.fd"
 
 # The versions this build got (dpkg's status is empty with extract).
 ls "$tree/usr/share/doc" >/dev/null
-for p in libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libc6; do
+for p in $VERSIONS; do
     v=$(zcat "$tree/usr/share/doc/$p/changelog.Debian.gz" 2>/dev/null |
         awk 'NR == 1 { v = $2; gsub(/[()]/, "", v) } END { print v }') || v=""
     echo "$p ${v:-?}"
 done > "$tmp/versions"
 
 truncate -s ${IMG_MIB}M "$tmp/img"
-$SUDO mke2fs -q -t ext4 -L l1-libvirt -E root_owner=0:0 -d "$tree" "$tmp/img" >&2
+$SUDO mke2fs -q -t ext4 -L "l1-$FLAVOUR" -E root_owner=0:0 -d "$tree" "$tmp/img" >&2
 mv "$tmp/versions" "${out%.img}.versions"
 mv "$tmp/img" "$out.tmp" && mv "$out.tmp" "$out"
 cat "${out%.img}.versions" >&2
 # Images of other inputs are not used any more.
-for old in "$CACHE"/libvirt/l1-arm64-*; do
+for old in "$CACHE"/libvirt/"$name"-*; do
     case "$old" in "$out"|"${out%.img}.versions"|*.tmp) continue ;; esac
+    # (the libvirt flavour's name is the others' prefix)
+    case "${old#"$CACHE"/libvirt/"$name"-}" in *-*) continue ;; esac
     rm -f "$old"
 done
 echo "l1-rootfs: built in $(($(date +%s) - t0)) s ($(du -h "$out" | cut -f1) of $IMG_MIB MiB used)" >&2

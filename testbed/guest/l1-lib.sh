@@ -34,9 +34,10 @@ l2_args() {
     echo "$args" | sed "s|@HOSTDEV@|$(hostdev "$bdf" nvme0)|; s|@HOSTDEV2@|$(hostdev "$second" nvme1)|"
 }
 
-# The firmware and kernel options of L2 (e2e.l2fw, e2e.l2append)
+# The firmware and kernel options of L2 (e2e.l2fw, or $L2FW_RUN for one
+# run: uefi or dt)
 l2_boot_args() {
-    if [ "$(param e2e.l2fw)" = uefi ]; then
+    if [ "${L2FW_RUN:-$(param e2e.l2fw)}" = uefi ]; then
         echo "-bios /l2/QEMU_EFI.fd -kernel /l2/Image -initrd /l2/initrd.gz"
     else
         echo "-kernel /l2/Image -initrd /l2/initrd.gz"
