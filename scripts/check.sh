@@ -215,20 +215,45 @@ report() {
         failures+=("$name")
         printf 'FAIL %s (exit %s; log %s)\n' "$name" "$rc" "${log#"$TOP"/}"
         tail -n 15 "$log" | sed 's/^/    | /'
+        return 1
     fi
+}
+
+# test_key TEST: the hash of what one of QEMU's tests runs: the binaries
+# (QEMU and the test), the patches (the tests' data is in the tree), the
+# runner script and the salt of the series group
+test_key() {
+    local f
+    case "$1" in qtest-*) f=$CBLD/tests/qtest/${1#qtest-aarch64/} ;;
+                 *) f=$CBLD/tests/unit/$1 ;; esac
+    { echo "$verdict_salt"; series_hash; sha256sum < "$CBLD/qemu-system-aarch64"
+      sha256sum < "$f"; sha256sum < "$TOP/scripts/tests/qemu-test.sh"; } |
+        sha256sum | cut -c1-16
 }
 
 qemu_tests() {
     # The series as it is in patches/, built (a no-op after the series group).
     run qemu/build "$TOP/scripts/build/series.sh" || return 1
-    # Two at a time: each runs one QEMU after another, about a core
-    local t
+    # Two at a time: each runs one QEMU after another, about a core.  A
+    # test whose binaries, data and runner passed before is not run again.
+    local t key
+    local -A keys=()
     for t in $QEMU_TESTS; do
+        key=qemu-$(test_key "$t")
+        keys[$t]=$key
+        if [ -z "${SMMU_CHECK_FRESH:-}" ] && [ -f "$VERDICTS/$key" ]; then
+            continue
+        fi
         run_bg "qemu/${t#qtest-aarch64/}" "$TOP/scripts/tests/qemu-test.sh" "$CBLD" "$t"
     done
     wait
     for t in $QEMU_TESTS; do
-        report "qemu/${t#qtest-aarch64/}"
+        if [ ! -f "$LOGS/qemu_${t#qtest-aarch64/}.log.rc" ]; then
+            cached "qemu/${t#qtest-aarch64/}" "${keys[$t]}"
+            continue
+        fi
+        report "qemu/${t#qtest-aarch64/}" &&
+            date -u +%Y-%m-%dT%H:%MZ > "$VERDICTS/${keys[$t]}"
     done
 }
 
@@ -251,13 +276,51 @@ group_lines() {
     fi
 }
 
+# libvirt_key: the hash of what the libvirt group runs: its scripts, the
+# series' QEMU, the base QEMU and the name of sid's root file system (which
+# carries the hash of its inputs); empty if one of them is not there yet
+libvirt_key() {
+    local qemu=$CBLD/qemu-system-aarch64 base rootfs
+    base=$("$TOP/scripts/libvirt/base-qemu.sh" 2>>"$LOGS/libvirt-key.log" | tail -n 1)
+    rootfs=$("$TOP/scripts/libvirt/rootfs.sh" 2>>"$LOGS/libvirt-key.log" | tail -n 1)
+    [ -f "$qemu" ] && [ -f "$base" ] && [ -n "$rootfs" ] || return 0
+    { echo "$verdict_salt"; cat "$TOP"/scripts/libvirt/*.sh
+      sha256sum < "$qemu"; sha256sum < "$base"; basename "$rootfs"; } |
+        sha256sum | cut -c1-16
+}
+
 libvirt_tests() {
+    # The group passed with the same inputs: its lines again, marked
+    local key date
+    key=$(libvirt_key)
+    if [ -n "$key" ] && [ -z "${SMMU_CHECK_FRESH:-}" ] && [ -f "$VERDICTS/libvirt-$key" ]; then
+        date=$(head -n 1 "$VERDICTS/libvirt-$key")
+        group_lines libvirt "" sed "1d; s/^PASS \([^:]*\):/PASS \1 (cached: $date):/" \
+            "$VERDICTS/libvirt-$key"
+        return
+    fi
+    local before=$failed
     group_lines libvirt "" "$TOP/scripts/libvirt/host.sh"
+    [ -n "$key" ] && [ "$failed" = "$before" ] &&
+        { date -u +%Y-%m-%dT%H:%MZ; grep '^PASS ' "$LOGS/libvirt.log"; } > "$VERDICTS/libvirt-$key"
+}
+
+# demo_key: the hash of the files the clean copy gets (those git tracks,
+# and new ones it does not ignore) and of the compiler; the demo builds
+# everything else from them, through the cache
+demo_key() {
+    { echo "$verdict_salt"
+      (cd "$TOP" && git ls-files -z --cached --others --exclude-standard |
+           sort -z | while IFS= read -r -d '' f; do
+               [ -f "$f" ] && { echo "$f"; sha256sum < "$f"; }
+           done); } | sha256sum | cut -c1-16
 }
 
 e2e_tests() {
     # testbed/run.sh prints one "PASS|FAIL <scenario> ..." line per scenario
-    group_lines e2e e2e/ "$TOP/testbed/run.sh"
+    # (a scenario that passed with the same inputs is not run again:
+    # testbed/run.sh, E2E_CACHE_VERDICTS)
+    group_lines e2e e2e/ env E2E_CACHE_VERDICTS=1 "$TOP/testbed/run.sh"
 }
 
 # The meson names of the QEMU tests we run (qtest-aarch64 suite + ours).
@@ -317,8 +380,8 @@ wait_prefetch() {
 # (times must run in this shell, not in a pipeline's subshell)
 cpu_now() {
     times > "$LOGS/.times"
-    tr ' ' '\n' < "$LOGS/.times" |
-        awk -F'[ms]' '/m/ { t += $1 * 60 + $2 } END { printf "%d\n", t + 0.5 }'
+    CPU_NOW=$(tr ' ' '\n' < "$LOGS/.times" |
+        awk -F'[ms]' '/m/ { t += $1 * 60 + $2 } END { printf "%d\n", t + 0.5 }')
 }
 summary=()
 t_all=$(date +%s)
@@ -326,16 +389,18 @@ prefetch
 for g in "${groups[@]}"; do
     case "$g" in libvirt|e2e|demo) wait_prefetch ;; esac
     t_g=$(date +%s)
-    c_g=$(cpu_now)
+    cpu_now
+    c_g=$CPU_NOW
     case "$g" in
     series) series_tests ;;
     qemu) qemu_tests ;;
     libvirt) libvirt_tests ;;
     e2e) e2e_tests ;;
-    demo) run demo/clean-clone "$TOP/scripts/demo/clean-copy.sh" ;;
+    demo) cached demo/clean-clone "demo-$(demo_key)" "$TOP/scripts/demo/clean-copy.sh" ;;
     *) echo "check: unknown group $g (series, qemu, libvirt, e2e, demo)" >&2; exit 2 ;;
     esac
-    summary+=("$g $(($(date +%s) - t_g))s (cpu $(($(cpu_now) - c_g))s)")
+    cpu_now
+    summary+=("$g $(($(date +%s) - t_g))s (cpu $((CPU_NOW - c_g))s)")
 done
 echo "time: ${summary[*]/%/,} total $(($(date +%s) - t_all))s"
 

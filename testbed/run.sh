@@ -218,6 +218,27 @@ prepare() {
         "$SCENARIOS:/l2/scenarios" ${extra[@]+"${extra[@]}"} ||
         die "building the L1 initramfs failed"
     L1INITRD=$w/l1.cpio.gz
+    # What every scenario's verdict depends on, for scenario_key
+    INPUTS_SUM=$( { sha256sum < "$L0"; sha256sum < "$IMAGE"; sha256sum < "$L1INITRD"
+                    sha256sum < "$EFI"; sha256sum < "$0"; sha256sum < "$here/lib.sh"
+                    echo "$L0_TIMEOUT $L2_TIMEOUT $HOTPLUG_CYCLES $REBOOT_CYCLES $RSS_BOUND $LV_TIMEOUT"
+                    env | grep '^E2E_' | sort; } | sha256sum | cut -c1-16)
+}
+
+# The verdicts of the scenarios that passed are kept, by the hash of
+# everything their run depends on: L0's QEMU, the kernel, L1's initramfs
+# (which holds L2's QEMU, the tools, L2's initramfs and every scenario's
+# file and arguments), the firmware, the root file system L0 attaches (its
+# name carries the hash of its inputs), this runner, its settings and the
+# scenario's.  A scenario none of these changed for is not run again:
+# "PASS NAME (cached: DATE): <its verdict then>".  Only when
+# E2E_CACHE_VERDICTS=1 (make check's e2e group sets it; make e2e, make demo
+# and a run by hand always run): SMMU_CHECK_FRESH=1 runs every one then too.
+VERDICTS=$CACHE/verdicts
+scenario_key() {
+    local img_var=LVIMG_$L0_LVIMG
+    { echo "$INPUTS_SUM"; sha256sum < "$SCENARIOS/$1.sh"
+      [ "$L0_LVDISK" = 1 ] && basename "${!img_var}"; } | sha256sum | cut -c1-16
 }
 
 # verdict_of NAME DIR: what L1 did, then the scenario's own verdict;
@@ -240,6 +261,13 @@ run_scenario() {
     load "$name" || { echo "FAIL $name (no scenario testbed/scenarios/$name.sh)"; return 1; }
     if [ "$NEEDS" = accel ] && ! series_has_accel; then
         echo "SKIP $name (arm-smmuv3,accel=on is not in the series yet)"
+        return 0
+    fi
+    local key
+    key=e2e-$1-$(scenario_key "$1")
+    if [ "${E2E_CACHE_VERDICTS:-}" = 1 ] && [ -z "${SMMU_CHECK_FRESH:-}" ] &&
+       [ -f "$VERDICTS/$key" ]; then
+        echo "PASS $name (cached: $(head -n 1 "$VERDICTS/$key")): $(tail -n +2 "$VERDICTS/$key")"
         return 0
     fi
     rm -rf "$d" && mkdir -p "$d"
@@ -302,6 +330,8 @@ run_scenario() {
     echo "$secs" > "$TIMES/$name"
     if [ $rc = 0 ]; then
         echo "PASS $name (${secs}s, cpu ${cpu}s): $reason"
+        [ "${E2E_CACHE_VERDICTS:-}" = 1 ] && mkdir -p "$VERDICTS" &&
+        { date -u +%Y-%m-%dT%H:%MZ; echo "$reason"; } > "$VERDICTS/$key"
     else
         echo "FAIL $name (${secs}s, cpu ${cpu}s): $reason; logs in ${d#"$TOP"/}/"
     fi

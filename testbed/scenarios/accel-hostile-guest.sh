@@ -52,7 +52,8 @@ verdict() {
     [ "$done_line" = "$(echo "$HOSTILE_CASES" | wc -w) 0" ] ||
         { echo "hostile guest summary '$done_line', expected $(echo "$HOSTILE_CASES" | wc -w) passed, 0 failed"; return 1; }
     grep -q '^ *E2E-L2-DONE ok' "$log" || { echo "L2 did not finish"; return 1; }
-    echo "$HOSTILE_LOGGED" | while IFS= read -r want; do
+    # (read without IFS= drops the lines' indentation)
+    echo "$HOSTILE_LOGGED" | while read -r want; do
         grep -q "^L2-VMM-LOG: .*$want" "$log" ||
             { echo "the L2 VMM did not log '$want' (-d guest_errors)"; exit 1; }
     done || return 1
