@@ -53,7 +53,10 @@ cmp_data() {
 cmp_outcome() {
     local rc err
     rc=$(cmp_field "$1" "$2" exit)
-    err=$(cmp_field "$1" "$2" error | cut -c1-110)
+    # (QEMU's words without the option and the device they are about)
+    err=$(cmp_field "$1" "$2" error |
+          sed 's/^qemu-system-aarch64: //; s/^-device [^ ]*: //; s/^vfio [0-9a-f:.]*: //
+               s/^Failed to set vIOMMU: //' | cut -c1-150)
     case "$rc" in
     0) echo "ran, exit 0" ;;
     124) echo "TIMED OUT (killed after ${L2_SECS}s)" ;;
@@ -63,7 +66,7 @@ cmp_outcome() {
 }
 
 verdict() {
-    local c out ours up bad="" hc line want
+    local c out ours up bad="" hc line want side
     out=$d/table
     {
         echo "The same L2 command lines and guest, in one L1 with KVM and the NVMe on vfio-pci:"
@@ -90,14 +93,21 @@ verdict() {
             for hc in $(sed -n "s/^E2E-CMP $c ours hostile \([a-z0-9-]*\) .*/\1/p" "$log"); do
                 ours=$(cmp_field "$c" ours "hostile $hc")
                 up=$(cmp_field "$c" upstream "hostile $hc")
-                row "  $hc" "$(echo "$ours" | cut -c1-50)" "$(echo "${up:-no verdict}" | cut -c1-60)"
+                # a failure: what the guest got instead
+                case "$up" in FAIL*" got "*) up="FAIL: got ${up##* got }" ;; esac
+                row "  $hc" "$(echo "$ours" | cut -c1-50)" "$(echo "${up:-no verdict}" | cut -c1-90)"
                 case "$ours" in PASS*) ;; *) bad="$bad $c:$hc" ;; esac
             done
             [ -n "$(cmp_field "$c" ours "hostile alive")" ] || bad="$bad $c:no-cases"
-            row "  ID registers the guest read" "$(cmp_field "$c" ours idr | cut -c1-50)" "$(cmp_field "$c" upstream idr | cut -c1-60)"
+            row "  hostile cases passed" \
+                "$(grep -c "^E2E-CMP $c ours hostile [a-z0-9-]* PASS" "$log") of $(grep -c "^E2E-CMP $c ours hostile " "$log")" \
+                "$(grep -c "^E2E-CMP $c upstream hostile [a-z0-9-]* PASS" "$log") of $(grep -c "^E2E-CMP $c upstream hostile " "$log")"
             line=$(cmp_field "$c" ours idr)
-            [ -n "$line" ] && [ "$line" != "$(cmp_field "$c" upstream idr)" ] &&
-                row "    (they differ: full lines in console.log, E2E-CMP $c * idr)" "" ""
+            if [ -n "$line" ] && [ "$line" = "$(cmp_field "$c" upstream idr)" ]; then
+                row "  ID registers the guest read" "the same" "the same"
+            else
+                row "  ID registers the guest read" "${line%%:*}" "$(cmp_field "$c" upstream idr | sed 's/:.*//')"
+            fi
             ;;
         *)
             # A refusal: ours must refuse, with the scenario's words
@@ -115,6 +125,17 @@ verdict() {
         esac
         [ "$(cmp_outcome "$c" upstream)" = "no result" ] && bad="$bad $c:upstream-no-result"
     done
+    {
+        echo
+        echo "What each VMM logged (-d guest_errors and errors) during accel-hostile-guest, counted:"
+        for side in ours upstream; do
+            echo "  $side:"
+            sed -n "/^E2E-CMP-RUN accel-hostile-guest $side\$/,/^E2E-CMP accel-hostile-guest $side exit /p" "$log" |
+                grep -E '^(L2-VMM-LOG: |  qemu-system-aarch64: )' | grep -v -i warning |
+                sed 's/^L2-VMM-LOG: //; s/^  //; s/0x[0-9a-f]*/0x../g; s/[0-9][0-9]* entries/N entries/g' |
+                sort | uniq -c | sort -rn | head -n 8 | cut -c1-150 | sed 's/^/    /'
+        done
+    } >> "$out"
     if [ -n "$bad" ]; then
         echo "the comparison is incomplete or ours failed:$bad; table in ${out#"$TOP"/}"
         return 1
@@ -170,6 +191,7 @@ cmp_run() {
     c=$1 side=$2 L2_QEMU=$3
     eval "$(cmp_settings "$c")"
     say "compare: $c on $side"
+    echo "E2E-CMP-RUN $c $side"
     t=$(cut -d. -f1 /proc/uptime)
     set -f
     # shellcheck disable=SC2046
