@@ -9,7 +9,9 @@ SHELL := /bin/bash
 
 help:
 	@echo "make demo          build what is missing and run the end-to-end demo"
-	@echo "make check         run every test (series, QEMU's tests, libvirt, e2e, demo)"
+	@echo "make check         run every test (series, QEMU's tests, libvirt, e2e, demo);"
+	@echo "                   a test that passed with the same inputs is not run again"
+	@echo "                   (SMMU_CHECK_FRESH=1 runs every one)"
 	@echo "make quick         the inner loop: the changed patches' hygiene, the unit test and arm-smmuv3-test"
 	@echo "make apply         QEMU work tree in qemu/: base + one commit per patch"
 	@echo "make export        write the work tree's commits back to patches/"

@@ -1,15 +1,20 @@
 #!/bin/bash
 # check.sh [GROUP...]: the project's tests (make check).  Groups, in order:
 #   series  the patch queue: applies (git am, quilt on Debian's tree),
-#           checkpatch, commit messages, builds and quick tests after every
-#           patch, and a build without iommufd
+#           checkpatch, commit messages, the docs' generated parts, the
+#           shell scripts, patch sizes, builds and quick tests after every
+#           patch, and builds without iommufd (at the patch that adds
+#           accel=on and at the last)
 #   qemu    QEMU's own tests the series could break, and the series' tests
 #   libvirt Debian sid's libvirt 12.8 driving the series' QEMU on this host
 #           (scripts/libvirt/host.sh)
 #   e2e     the end-to-end testbed scenarios (testbed/run.sh)
 #   demo    make demo in a clean copy of the tree (scripts/demo/clean-copy.sh)
 # Every test prints PASS or FAIL with its name; the last line is
-# "N passed, M failed".  Logs: logs/check/<test>.log
+# "N passed, M failed".  Logs: logs/check/<test>.log.  A test that passed
+# before with the same inputs is not run again: "PASS <name> (cached:
+# <date>)" (the builds, quick tests, QEMU's tests, libvirt group, e2e
+# scenarios and demo; see "verdicts" below).  SMMU_CHECK_FRESH=1 runs all.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/config.sh"
@@ -268,7 +273,7 @@ group_lines() {
         PASS\ *) passed=$((passed + 1)) ;;
         FAIL\ *) failed=$((failed + 1)); name=${line#FAIL }; failures+=("$prefix${name%%[ :]*}") ;;
         esac
-    done < <("$@" 2>&1 | tee "$LOGS/$group.log" | grep --line-buffered -E '^(PASS |FAIL |e2e: )')
+    done < <("$@" 2>&1 | tee "$LOGS/$group.log" | grep --line-buffered -E '^(PASS |FAIL |SKIP |e2e: )')
     if ! grep -qE '^(PASS|FAIL) ' "$LOGS/$group.log"; then
         failed=$((failed + 1)); failures+=("$group")
         echo "FAIL $group (no test ran; log logs/check/$group.log)"

@@ -232,8 +232,9 @@ prepare() {
 # name carries the hash of its inputs), this runner, its settings and the
 # scenario's.  A scenario none of these changed for is not run again:
 # "PASS NAME (cached: DATE): <its verdict then>".  Only when
-# E2E_CACHE_VERDICTS=1 (make check's e2e group sets it; make e2e, make demo
-# and a run by hand always run): SMMU_CHECK_FRESH=1 runs every one then too.
+# E2E_CACHE_VERDICTS=1, which make check's e2e group (and so make e2e)
+# sets; make demo and a run by hand always run their scenarios, and
+# SMMU_CHECK_FRESH=1 runs every one.
 VERDICTS=$CACHE/verdicts
 scenario_key() {
     local img_var=LVIMG_$L0_LVIMG

@@ -26,8 +26,8 @@ hardware:
 EOT
 hr
 echo "Building what is missing: each step says what it builds and how long"
-echo "it takes cold. On an empty cache the whole demo took 25 min on a 2-core"
-echo "machine (measured whole; README.md); cached, about a minute."
+echo "it takes cold: on an empty cache, about 25 min on a 2-core machine"
+echo "(the kernel, QEMU for L0 and for L1); cached, a minute or two."
 echo
 
 mkdir -p "$TOP/logs"

@@ -4,7 +4,9 @@
 # that this can regenerate by itself): the scenario list of docs/testbed.md with the
 # scenarios' headers (testbed/run.sh --list), the cover letter's patch
 # count and list with patches/, and every relative link of README.md and
-# docs/*.md with a file of the repository.  Says how to fix what differs.
+# docs/*.md with a file of the repository, and that no TIMING-<what>
+# placeholder is left where a measured figure belongs.  Says how to fix
+# what differs.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../config.sh"
@@ -67,6 +69,11 @@ for f in "$TOP"/README.md "$TOP"/docs/*.md "$TOP"/tools/*/README.md; do
 done > "$tmp/links"
 if [ -s "$tmp/links" ]; then
     cat "$tmp/links"
+    bad=1
+fi
+# 4. No figure left to fill in (a placeholder is written TIMING-<what>)
+if grep -n 'TIMING-[A-Z]' "$TOP"/README.md "$TOP"/docs/*.md > "$tmp/ph"; then
+    sed "s|^$TOP/||; s/^/docs: a placeholder where a measured figure belongs: /" "$tmp/ph"
     bad=1
 fi
 [ $bad = 0 ] && echo "docs: the scenario list, the cover letter's list and $(wc -l < "$tmp/subjects") patches, and the links agree"
