@@ -69,15 +69,16 @@ run() {
 patches() { grep -v '^#' "$PATCHES/series" | grep -v '^$'; }
 
 # The verdicts of the series group are kept, by the hash of everything they
-# depend on: a patch and those before it, the device configuration, the
-# scripts and the compiler.  A run with nothing changed reads them instead
+# depend on: a patch and those before it, the base QEMU tree, the device
+# configuration, the scripts and the compiler.  A run with nothing changed reads them instead
 # of building again; any change to one of these builds and tests that patch
 # again, and every patch after it.  SMMU_CHECK_FRESH=1: ignore them.
 VERDICTS=$CACHE/verdicts
 mkdir -p "$VERDICTS"
 verdict_salt=$( { cat "$TOP/scripts/build/qemu.sh" "$TOP/scripts/build/bisect.mak" \
                       "$TOP/scripts/build/noiommufd.sh" "$TOP/scripts/build/noiommufd.mak" \
-                      "$TOP/scripts/tests/quick.sh"
+                      "$TOP/scripts/tests/quick.sh" "$TOP/scripts/series/apply.sh"
+                  echo "base $QEMU_ORIG_SHA256"
                   echo "${QEMU_CONFIGURE_COMMON[*]}"; gcc --version | head -n 1; } |
                 sha256sum | cut -c1-16)
 

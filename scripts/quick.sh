@@ -30,6 +30,9 @@ changed=$( { git diff --name-only HEAD -- patches; git ls-files -o --exclude-sta
           grep '\.patch$' | sort -u)
 [ -n "$changed" ] ||
     changed=$(git diff --name-only HEAD~1 HEAD -- patches 2>/dev/null | grep '\.patch$')
+# checkpatch.pl runs from the base tree (a fresh machine has none yet)
+[ -z "$changed" ] || "$TOP/scripts/setup/fetch-base.sh" >/dev/null ||
+    { echo "quick: the base QEMU tree could not be fetched"; exit 1; }
 for p in $changed; do
     [ -f "$p" ] || continue        # a patch that left the series
     step "checkpatch/$(basename "${p%%-*}")" "$TOP/scripts/series/checkpatch.sh" "$p"

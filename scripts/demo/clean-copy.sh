@@ -1,5 +1,5 @@
 #!/bin/bash
-# demo-clean.sh: run `make demo` the way a newcomer does, from a clean copy
+# clean-copy.sh: run `make demo` the way a newcomer does, from a clean copy
 # of this tree (the files git tracks, and new ones it does not ignore: no
 # logs/, no build/), with the same cache.  check.sh runs it, so that the
 # demo cannot break unnoticed.  Exit status: the demo's.

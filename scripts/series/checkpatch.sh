@@ -1,5 +1,5 @@
 #!/bin/bash
-# check-patch.sh PATCH: QEMU's scripts/checkpatch.pl on one patch of the
+# checkpatch.sh PATCH: QEMU's scripts/checkpatch.pl on one patch of the
 # series.  Errors fail.  Warnings fail too, unless the commit message says
 # why they are expected (a paragraph that names "checkpatch").
 set -euo pipefail

@@ -4,7 +4,10 @@
 # scripts/config.sh: nothing exports TOP, so a script that relies on its
 # caller's stops under set -u on a machine where that caller is not the
 # one it was tried with.  The e2e scenarios (testbed/scenarios/) are
-# sourced by testbed/run.sh, which sources config.sh.
+# sourced by testbed/run.sh, which sources config.sh.  And no test
+# runner can pass a failing command: PIPESTATUS is not read where "||
+# true" has reset it, and quick.sh and run.sh's step() are run with a
+# command that fails.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../config.sh"
@@ -22,6 +25,33 @@ while IFS= read -r f; do
         echo "FAIL $f uses \$TOP but does not source scripts/config.sh (use the script's own directory, or source it)"
         bad=$((bad + 1))
     fi
+    # PIPESTATUS read after "cmd | ... || true": then it is true's
+    awk -v f="$f" '
+        /PIPESTATUS/ && prev ~ /\|\| *(true|:) *$/ {
+            printf "FAIL %s:%d reads PIPESTATUS where it is no longer the pipeline'"'"'s: %s\n", f, NR, $0
+            bad = 1
+        }
+        NF { prev = $0 }
+        END { exit bad }' "$f" || bad=$((bad + 1))
 done < <(git ls-files '*.sh' .ci/run)
+
+# A failing quick test fails quick.sh, whatever it printed
+tmp=$(mktemp -d)
+mkdir -p "$tmp/tests/unit"
+printf '#!/bin/sh\necho "# a test that fails"\nexit 1\n' > "$tmp/tests/unit/test-smmuv3-accel"
+chmod +x "$tmp/tests/unit/test-smmuv3-accel"
+if "$TOP/scripts/tests/quick.sh" "$tmp" > "$tmp/out" 2>&1; then
+    echo "FAIL scripts/tests/quick.sh passed a test program that exited 1:"
+    sed 's/^/    /' "$tmp/out"
+    bad=$((bad + 1))
+fi
+rm -rf "$tmp"
+# A failing preparation step fails testbed/run.sh's step()
+eval "$(sed -n '/^step() {/,/^}/p' "$TOP/testbed/run.sh")"
+progress() { :; }
+if (step "a step that fails" 0 sh -c 'echo /a/path; exit 3') > /dev/null 2>&1; then
+    echo "FAIL testbed/run.sh: step() took a command that exited 3 as done"
+    bad=$((bad + 1))
+fi
 [ $bad = 0 ] || exit 1
-echo "$n shell scripts parse; every one that is run and uses \$TOP sources scripts/config.sh"
+echo "$n shell scripts parse; every one that is run and uses \$TOP sources scripts/config.sh; PIPESTATUS is read where it holds the pipeline's; quick.sh and run.sh's step() fail with a failing command"
