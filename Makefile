@@ -17,11 +17,15 @@ help:
 	@echo "make export        write the work tree's commits back to patches/"
 	@echo "make series-check  fail if qemu/ and patches/ disagree"
 	@echo "make build         build qemu-system-aarch64 and test binaries (build/)"
+	@echo "make test-series   make check's series group only (every patch built and tested)"
+	@echo "make test-qemu     make check's qemu group only (QEMU's tests on the whole series)"
 	@echo "make libvirt       sid's libvirt 12.8 driving the series' QEMU (in make check)"
 	@echo "make e2e           run the end-to-end testbed scenarios (in make check)"
 	@echo "make soak          the lifecycle scenarios with their full loop counts"
 	@echo "make bench         the benchmarks (figures only)"
 	@echo "make compare       the series' QEMU and Debian's QEMU 11.1 side by side in L1 (table only)"
+	@echo "make deps, base    the Debian packages; the base QEMU source in the cache"
+	@echo "make clean         remove build/ (the cache, ~/.cache/smmuv3-accel, stays)"
 
 deps:
 	@scripts/setup/deps.sh build

@@ -4,7 +4,7 @@
 # that this can regenerate by itself): the scenario list of docs/testbed.md with the
 # scenarios' headers (testbed/run.sh --list), the cover letter's patch
 # count and list with patches/, and every relative link of README.md and
-# docs/*.md with a file of the repository, and that no TIMING-<what>
+# docs/*.md with a file of the repository, and that no FIGURE-<what>
 # placeholder is left where a measured figure belongs.  Says how to fix
 # what differs.
 set -uo pipefail
@@ -71,8 +71,8 @@ if [ -s "$tmp/links" ]; then
     cat "$tmp/links"
     bad=1
 fi
-# 4. No figure left to fill in (a placeholder is written TIMING-<what>)
-if grep -n 'TIMING-[A-Z]' "$TOP"/README.md "$TOP"/docs/*.md > "$tmp/ph"; then
+# 4. No figure left to fill in (a placeholder is written FIGURE-<what>)
+if grep -nE '(TIMING|FIGURE)-[A-Z]' "$TOP"/README.md "$TOP"/docs/*.md > "$tmp/ph"; then
     sed "s|^$TOP/||; s/^/docs: a placeholder where a measured figure belongs: /" "$tmp/ph"
     bad=1
 fi
