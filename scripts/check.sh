@@ -47,6 +47,21 @@ timed() {
 }
 took() { awk '{ printf "%ss, cpu %ss", $1, $2 }' "$1.time" 2>/dev/null; }
 
+# tally NAME LOG RC: count a test's result and print its line
+tally() {
+    local name=$1 log=$2 rc=$3
+    if [ "$rc" = 0 ]; then
+        passed=$((passed + 1))
+        printf 'PASS %s (%s)\n' "$name" "$(took "$log")"
+        return 0
+    fi
+    failed=$((failed + 1))
+    failures+=("$name")
+    printf 'FAIL %s (exit %s; log %s)\n' "$name" "$rc" "${log#"$TOP"/}"
+    tail -n 15 "$log" | sed 's/^/    | /'
+    return 1
+}
+
 # run NAME CMD...: one test; its output goes to its log.
 run() {
     local name=$1 log rc
@@ -54,15 +69,7 @@ run() {
     log=$LOGS/${name//\//_}.log
     timed "$log" "$@"
     rc=$?
-    if [ $rc = 0 ]; then
-        passed=$((passed + 1))
-        printf 'PASS %s (%s)\n' "$name" "$(took "$log")"
-    else
-        failed=$((failed + 1))
-        failures+=("$name")
-        printf 'FAIL %s (exit %s; log %s)\n' "$name" "$rc" "${log#"$TOP"/}"
-        tail -n 15 "$log" | sed 's/^/    | /'
-    fi
+    tally "$name" "$log" "$rc"
     return $rc
 }
 
@@ -213,16 +220,7 @@ report() {
     log=$LOGS/${name//\//_}.log
     read -r rc < "$log.rc"
     rm -f "$log.rc"
-    if [ "$rc" = 0 ]; then
-        passed=$((passed + 1))
-        printf 'PASS %s (%s)\n' "$name" "$(took "$log")"
-    else
-        failed=$((failed + 1))
-        failures+=("$name")
-        printf 'FAIL %s (exit %s; log %s)\n' "$name" "$rc" "${log#"$TOP"/}"
-        tail -n 15 "$log" | sed 's/^/    | /'
-        return 1
-    fi
+    tally "$name" "$log" "$rc"
 }
 
 # test_key TEST: the hash of what one of QEMU's tests runs: the binaries
