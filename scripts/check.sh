@@ -84,7 +84,8 @@ VERDICTS=$CACHE/verdicts
 mkdir -p "$VERDICTS"
 verdict_salt=$( { cat "$TOP/scripts/build/qemu.sh" "$TOP/scripts/build/bisect.mak" \
                       "$TOP/scripts/build/noiommufd.sh" "$TOP/scripts/build/noiommufd.mak" \
-                      "$TOP/scripts/tests/quick.sh" "$TOP/scripts/series/apply.sh"
+                      "$TOP/scripts/tests/quick.sh" "$TOP/scripts/series/apply.sh" \
+                      "$TOP/scripts/build/roms.sh"
                   echo "base $QEMU_ORIG_SHA256"
                   echo "${QEMU_CONFIGURE_COMMON[*]}"; gcc --version | head -n 1; } |
                 sha256sum | cut -c1-16)
@@ -117,7 +118,9 @@ quick_bg() {
     for f in qemu-system-aarch64 tests/unit/test-smmuv3-accel tests/qtest/arm-smmuv3-test; do
         [ -e "$bld/$f" ] && cp "$bld/$f" "$d/$f"
     done
-    ( timed "$log" "$TOP/scripts/tests/quick.sh" "$d"
+    # With the ROMs a QEMU in BUILDDIR finds (virtio-net-pci's, for one)
+    ( timed "$log" sh -c '"$1/scripts/build/roms.sh" "$2" && "$1/scripts/tests/quick.sh" "$2"' \
+            quick "$TOP" "$d"
       rc=$?
       [ $rc = 0 ] && date -u +%Y-%m-%dT%H:%MZ > "$VERDICTS/$key"
       rm -rf "$d"
