@@ -5,7 +5,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 .PHONY: help deps base apply export series-check build check quick \
-        test-series test-qemu libvirt e2e soak bench compare demo clean
+        test-series test-qemu libvirt e2e soak bench compare fuzz demo clean
 
 help:
 	@echo "make demo          build what is missing and run the end-to-end demo"
@@ -24,6 +24,7 @@ help:
 	@echo "make soak          the lifecycle scenarios with their full loop counts"
 	@echo "make bench         the benchmarks (figures only)"
 	@echo "make compare       the series' QEMU and Debian's QEMU 11.1 side by side in L1 (table only)"
+	@echo "make fuzz          libFuzzer on the accel=on rules (FUZZ_SECONDS, default 600; not in make check)"
 	@echo "make deps, base    the Debian packages; the base QEMU source in the cache"
 	@echo "make clean         remove build/ (the cache, ~/.cache/smmuv3-accel, stays)"
 
@@ -77,6 +78,9 @@ bench:
 compare:
 	@testbed/run.sh compare; rc=$$?; \
 	 cat logs/e2e/compare/table 2>/dev/null || echo "compare: no table"; exit $$rc
+
+fuzz:
+	@scripts/fuzz/rules.sh
 
 demo:
 	@scripts/demo/demo.sh
