@@ -230,12 +230,19 @@ report() {
 # (QEMU and the test), the patches (the tests' data is in the tree), the
 # runner script and the salt of the series group
 test_key() {
-    local f
-    case "$1" in qtest-*) f=$CBLD/tests/qtest/${1#qtest-aarch64/} ;;
-                 *) f=$CBLD/tests/unit/$1 ;; esac
-    { echo "$verdict_salt"; series_hash; sha256sum < "$CBLD/qemu-system-aarch64"
-      sha256sum < "$f"; sha256sum < "$TOP/scripts/tests/qemu-test.sh"; } |
+    { echo "$verdict_salt"; build_key; echo "$1"
+      sha256sum < "$TOP/scripts/tests/qemu-test.sh"; } |
         sha256sum | cut -c1-16
+}
+
+# build_key: what the series' optimized build (scripts/build/series.sh,
+# CBLD) is made from: the series and the script, with the salt's build
+# scripts, configure flags and compiler.  Not the binaries: they differ
+# from one clone to the next, so that a fresh clone would run the qemu
+# and libvirt groups again for nothing.
+build_key() {
+    series_hash
+    sha256sum < "$TOP/scripts/build/series.sh"
 }
 
 qemu_tests() {
@@ -292,7 +299,7 @@ libvirt_key() {
     rootfs=$("$TOP/scripts/libvirt/rootfs.sh" 2>>"$LOGS/libvirt-key.log" | tail -n 1)
     [ -f "$qemu" ] && [ -f "$base" ] && [ -n "$rootfs" ] || return 0
     { echo "$verdict_salt"; cat "$TOP"/scripts/libvirt/*.sh
-      sha256sum < "$qemu"; sha256sum < "$base"; basename "$rootfs"; } |
+      build_key; sha256sum < "$base"; basename "$rootfs"; } |
         sha256sum | cut -c1-16
 }
 
