@@ -290,8 +290,9 @@ group_lines() {
     fi
 }
 
-# libvirt_key: the hash of what the libvirt group runs: its scripts, the
-# series' QEMU, the base QEMU and the name of sid's root file system (which
+# libvirt_key: the hash of what the libvirt group runs: its scripts, what
+# the series' QEMU and the base QEMU are made of (build_key; the base
+# tarball is in the salt) and the name of sid's root file system (which
 # carries the hash of its inputs); empty if one of them is not there yet
 libvirt_key() {
     local qemu=$CBLD/qemu-system-aarch64 base rootfs
@@ -299,7 +300,8 @@ libvirt_key() {
     rootfs=$("$TOP/scripts/libvirt/rootfs.sh" 2>>"$LOGS/libvirt-key.log" | tail -n 1)
     [ -f "$qemu" ] && [ -f "$base" ] && [ -n "$rootfs" ] || return 0
     { echo "$verdict_salt"; cat "$TOP"/scripts/libvirt/*.sh
-      build_key; sha256sum < "$base"; basename "$rootfs"; } |
+      build_key; sha256sum < "$TOP/scripts/build/edk2-blobs.sh"
+      basename "$rootfs"; } |
         sha256sum | cut -c1-16
 }
 
