@@ -3,7 +3,8 @@
 # in turn (the iommufd object's test-only x-fault-inject, set with qom-set):
 # the plug is refused or the guest sees the architected error, QEMU keeps
 # running, nothing is left in the host after each removal, and the device
-# works again afterwards.
+# works again afterwards.  A plug into the stopped VM whose STE the host
+# refuses writes nothing to the guest (no event, no interrupt) until it runs.
 
 settings() {
     LONG=1
@@ -17,8 +18,8 @@ settings() {
      veventq-alloc:1 hwpt-alloc:4 vdevice-alloc:1 hwpt-attach:3 invalidate:1
      invalidate:1:12 invalidate:1:110"
     L1_APPEND="e2e.faults=$(echo $FAULTS | tr ' ' ,)"
-    L2_ARGS="-device pcie-root-port,id=rp0,chassis=1,bus=pcie.0 -device arm-smmuv3,primary-bus=pcie.0,accel=on -trace iommufd_backend_* -trace smmuv3_accel_* -d guest_errors -D /tmp/l2-qemu.log @HOSTDEV@,bus=rp0"
-    L2_APPEND="e2e.hotplug=$(( $(echo $FAULTS | wc -w) + 2 )) nvme_core.admin_timeout=5 nvme_core.io_timeout=5"
+    L2_ARGS="-device pcie-root-port,id=rp0,chassis=1,bus=pcie.0 -device arm-smmuv3,primary-bus=pcie.0,accel=on -trace iommufd_backend_* -trace smmuv3_accel_* -trace smmuv3_record_event -trace smmuv3_trigger_irq -d guest_errors -D /tmp/l2-qemu.log @HOSTDEV@,bus=rp0"
+    L2_APPEND="e2e.hotplug=$(( $(echo $FAULTS | wc -w) + 3 )) nvme_core.admin_timeout=5 nvme_core.io_timeout=5"
 }
 
 verdict() {
@@ -39,6 +40,15 @@ verdict() {
         esac
         summary="$summary $spec:$(echo "$line" | sed 's/.* plug=\([a-z]*\) guest=\([a-z-]*\).*/\1\/\2/')"
     done
+    # The plug into the stopped VM: its STE refused (the attach to the
+    # bypass the guest left), nothing written to the guest while stopped,
+    # the device working once the guest invalidated the STE again
+    want="plug=ok guest=ok writes=0 logged=1 vmm=running left=[]"
+    line=$(grep '^E2E-FAULT-STOPPED ' "$log")
+    case "$line" in
+    "E2E-FAULT-STOPPED hwpt-attach:2 $want"*) ;;
+    *) echo "the plug into the stopped VM: expected '$want' (writes: event records and interrupts while stopped), got '${line:-nothing}'"; return 1 ;;
+    esac
     # The architected answers: C_BAD_STE for a stage 1 the host refused,
     # the broader invalidation when the host refused one
     grep -q 'L2-VMM-LOG: .*the host refused the STE of SID' "$log" &&
@@ -46,7 +56,7 @@ verdict() {
         { echo "no C_BAD_STE for the refused stage 1 in the guest, or no log of it in the VMM"; return 1; }
     grep -q 'L2-VMM-LOG: .*carried out more broadly instead' "$log" ||
         { echo "the refused invalidation was not carried out more broadly"; return 1; }
-    echo "$(echo $FAULTS | wc -w) call sites failed once each, QEMU kept running, nothing left in the host after each removal:$summary"
+    echo "$(echo $FAULTS | wc -w) call sites failed once each, QEMU kept running, nothing left in the host after each removal:$summary; a plug into the stopped VM with its STE refused wrote nothing to the guest while stopped"
 }
 
 # In L1 (guest/l1-init.sh calls it, with guest/l1-lib.sh)
@@ -118,6 +128,36 @@ for spec in $(param e2e.faults | tr , ' '); do
     fi
     inject off
 done
+# A plug into the stopped VM, whose STE install fails (the attach to the
+# bypass that the guest's STE left, the plug's second): the VMM must not
+# write an event record or raise an interrupt while the VM is stopped (it
+# logs that it did not); the guest gets the device once it runs again
+stopped_writes() { grep -cE 'smmuv3_(record_event|trigger_irq)' /tmp/l2-qemu.log; }
+if [ "$present" = 1 ]; then
+    unplug || echo "E2E-FAULT-STOPPED: could not unplug: $QMP_REPLY"
+    present=0
+fi
+if qmp '{"execute": "stop"}' && inject hwpt-attach:2; then
+    n0=$(stopped_writes)
+    plugged=$((plugged + 1))
+    splug=ok
+    qmp "$add" || { splug=refused; plugged=$((plugged - 1)); }
+    sleep 1
+    n1=$(stopped_writes)
+    logged=$(grep -c 'the VM is stopped: no event for the STE' /tmp/l2-qemu.log)
+    inject off
+    qmp '{"execute": "cont"}'
+    result=-
+    if [ "$splug" = ok ]; then
+        result=fail
+        l2_wait "E2E-L2-PLUG $plugged " 1 150 &&
+            grep -q "E2E-L2-PLUG $plugged ok" "$L2OUT" && result=ok
+        unplug || echo "E2E-FAULT-STOPPED: could not unplug: $QMP_REPLY"
+    fi
+    echo "E2E-FAULT-STOPPED hwpt-attach:2 plug=$splug guest=$result writes=$((n1 - n0)) logged=$logged vmm=$(vmm) left=[$(objects_live)]"
+else
+    echo "E2E-FAULT-STOPPED: stop or qom-set: $QMP_REPLY"
+fi
 # The device works again once nothing fails
 plug
 echo "E2E-FAULT-AFTER plug=$plug"
