@@ -24,7 +24,7 @@ help:
 	@echo "make soak          the lifecycle scenarios with their full loop counts"
 	@echo "make bench         the benchmarks (figures only)"
 	@echo "make compare       the series' QEMU and Debian's QEMU 11.1 side by side in L1 (table only)"
-	@echo "make fuzz          libFuzzer on the accel=on rules (FUZZ_SECONDS, default 600; not in make check)"
+	@echo "make fuzz          libFuzzer on the accel=on rules and QEMU's generic-fuzz on the vSMMU (FUZZ_SECONDS, default 3600; not in make check)"
 	@echo "make deps, base    the Debian packages; the base QEMU source in the cache"
 	@echo "make clean         remove build/ (the cache, ~/.cache/smmuv3-accel, stays)"
 
@@ -79,8 +79,12 @@ compare:
 	@testbed/run.sh compare; rc=$$?; \
 	 cat logs/e2e/compare/table 2>/dev/null || echo "compare: no table"; exit $$rc
 
+# FUZZ_SECONDS (default an hour of one core) shared by the rules' harness
+# and generic-fuzz's three machines
 fuzz:
-	@scripts/fuzz/rules.sh
+	@s=$${FUZZ_SECONDS:-3600}; rc=0; \
+	 scripts/fuzz/rules.sh $$((s / 4)) || rc=1; \
+	 scripts/fuzz/generic.sh $$((s / 4)) || rc=1; exit $$rc
 
 demo:
 	@scripts/demo/demo.sh

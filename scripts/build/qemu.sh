@@ -10,6 +10,9 @@
 #   BUILD_DEBUG_INFO=0      no -g (make check's builds; default 1)
 #   BUILD_TARGETS="..."     these test binaries instead of the default list
 #   BUILD_ONLY_QEMU=1       qemu-system-aarch64 alone
+#   BUILD_ONLY_TARGETS=1    BUILD_TARGETS alone, without qemu-system-aarch64
+#   BUILD_CC, BUILD_CXX     the compilers (default gcc and g++ through
+#                           ccache)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../config.sh"
@@ -39,8 +42,8 @@ CONFIGURE_FLAGS=(
     ${BUILD_CONFIGURE_EXTRA:-}
     # configure names the compiler to meson itself, which then does not look
     # for ccache: name Debian's ccache wrapper instead.
-    --cc=/usr/lib/ccache/gcc
-    --cxx=/usr/lib/ccache/g++
+    --cc="${BUILD_CC:-/usr/lib/ccache/gcc}"
+    --cxx="${BUILD_CXX:-/usr/lib/ccache/g++}"
 )
 stamp="$bld/.configured"
 want="CFLAGS=$cflags ${CONFIGURE_FLAGS[*]} $src"
@@ -65,6 +68,7 @@ out=$(ninja -C "$bld" build.ninja 2>&1) || { echo "$out" >&2; exit 1; }
 # BUILD_ONLY_QEMU=1: qemu-system-aarch64 alone (the testbed's L0).
 # BUILD_TARGETS="...": these instead of the tests' list, those that exist.
 targets=(qemu-system-aarch64)
+[ -n "${BUILD_ONLY_TARGETS:-}" ] && targets=()
 wanted="tests/qtest/bios-tables-test tests/qtest/qom-test
  tests/qtest/device-introspect-test tests/qtest/test-hmp
  tests/qtest/arm-smmuv3-test tests/unit/test-smmuv3-accel

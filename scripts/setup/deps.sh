@@ -6,7 +6,7 @@
 #   deps.sh libvirt   + mmdebstrap, e2fsprogs (the sid root file systems of
 #                     libvirt 12.8: the host's, and the arm64 image of the
 #                     e2e scenario libvirt-accel)
-#   deps.sh fuzz      + clang and its libFuzzer and sanitizer runtimes
+#   deps.sh fuzz      + clang, its libFuzzer and sanitizer runtimes, llvm-cov
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
@@ -31,7 +31,7 @@ case "${1:-build}" in
 testbed) want="$build_pkgs $testbed_pkgs" ;;
 bench) want="$build_pkgs $testbed_pkgs valgrind" ;;
 libvirt) want="$build_pkgs $libvirt_pkgs" ;;
-fuzz) want="$build_pkgs clang libclang-rt-14-dev" ;;
+fuzz) want="$build_pkgs clang libclang-rt-14-dev llvm-14" ;;
 esac
 
 missing=""

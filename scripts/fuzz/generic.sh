@@ -1,0 +1,130 @@
+#!/bin/bash
+# generic.sh [SECONDS [CONFIG...]]: QEMU's own fuzzer, generic-fuzz
+# (tests/qtest/fuzz/generic_fuzz.c), on the vSMMU of virt, built with clang,
+# ASan, UBSan and llvm's coverage (build/fuzz-qemu, from the work tree
+# qemu/, cached like the other builds), SECONDS (default 600) on one core
+# for each CONFIG (default all):
+#   emulated    arm-smmuv3 with an NVMe behind it, whose DMA it translates
+#   accel       arm-smmuv3,accel=on with the test double of the host
+#   accel-fail  the same, every invalidation the double is given failing
+#               with ETIMEDOUT as Linux fails them (the batch, errno and
+#               give-up paths)
+# The fuzzer writes the vSMMU's registers (and ECAM and the NVMe's), fills
+# what the devices read from guest memory (queues, STEs, CDs, page tables)
+# and steps the clock.  Seeds: fuzz/generic-seeds.py, the hostile guest's
+# cases.  An input that runs over 10 s is a finding (a hang), as is a
+# crash, an ASan or a UBSan report.  Corpora: $CACHE/fuzz/generic-CONFIG;
+# findings: logs/fuzz/generic-CONFIG/.  Then every corpus is run once more
+# for the line coverage of hw/arm/smmuv3*.c and smmu-common.c (llvm-cov).
+# Exit status 1 if there is a finding.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../config.sh"
+secs=${1:-${FUZZ_SECONDS:-600}}
+shift || true
+configs=("$@")
+[ ${#configs[@]} -gt 0 ] || configs=(emulated accel accel-fail)
+
+"$TOP/scripts/setup/deps.sh" fuzz >/dev/null || { echo "fuzz: deps.sh failed"; exit 1; }
+[ -d "$WORK/.git" ] || "$TOP/scripts/series/apply.sh" >/dev/null ||
+    { echo "fuzz: make apply failed"; exit 1; }
+
+bld=$BUILD/fuzz-qemu
+mkdir -p "$BUILD/fuzz"
+cat "$TOP/scripts/build/bisect.mak" "$here/fuzz.mak" > "$BUILD/fuzz/fuzz.mak"
+echo "fuzz: building qemu-fuzz-aarch64 in $bld (cold: about 40 min)"
+BUILD_CC=/usr/lib/ccache/clang BUILD_CXX=/usr/lib/ccache/clang++ \
+BUILD_DEVICES=$BUILD/fuzz/fuzz.mak BUILD_OPT=1 BUILD_DEBUG_INFO=1 \
+BUILD_CONFIGURE_EXTRA="--enable-fuzzing --enable-asan --enable-ubsan
+ --extra-cflags=-fprofile-instr-generate --extra-cflags=-fcoverage-mapping
+ --extra-ldflags=-fprofile-instr-generate" \
+BUILD_ONLY_TARGETS=1 BUILD_TARGETS=qemu-fuzz-aarch64 \
+    "$TOP/scripts/build/qemu.sh" "$WORK" "$bld" > "$BUILD/fuzz/build.log" 2>&1 ||
+    { tail -n 20 "$BUILD/fuzz/build.log"; echo "fuzz: the build failed ($BUILD/fuzz/build.log)"; exit 1; }
+fuzzer=$bld/qemu-fuzz-aarch64
+
+# The machine of each configuration, and what the fuzzer writes
+machine="-machine virt,highmem-ecam=off -m 512M -nodefaults -display none"
+accel="-device arm-smmuv3,primary-bus=pcie.0,id=smmu0,accel=on,x-accel-host-stub=on,ril=on,ats=off,oas=44,ssidsize=0"
+args() {
+    case "$1" in
+    emulated) echo "$machine -device arm-smmuv3,primary-bus=pcie.0,id=smmu0 -drive if=none,id=d0,driver=null-co,size=1M -device nvme,serial=fuzz,drive=d0,bus=pcie.0,addr=1" ;;
+    accel) echo "$machine $accel" ;;
+    accel-fail) echo "$machine $accel -global arm-smmuv3.x-accel-host-stub-fail=invalidate:1:110:0" ;;
+    *) return 1 ;;
+    esac
+}
+# The vSMMU (by type), ECAM and the NVMe's registers (by region name;
+# naming the NVMe's type would have generic-fuzz map its BARs through the
+# PC's I/O ports, which virt does not have)
+objects() {
+    case "$1" in
+    emulated) echo 'arm-smmuv3 pcie-mmcfg-mmio* nvme?0?' ;;
+    *) echo 'arm-smmuv3 pcie-mmcfg-mmio*' ;;
+    esac
+}
+
+# fuzz CONFIG ARGS...: the fuzzer on CONFIG's machine, in its log directory
+fuzz() {
+    local config=$1
+    shift
+    (cd "$TOP/logs/fuzz/generic-$config" &&
+     QEMU_FUZZ_ARGS=$(args "$config") QEMU_FUZZ_OBJECTS=$(objects "$config") \
+     ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+     "$fuzzer" --fuzz-target=generic-fuzz "$@")
+}
+
+rc=0
+report=()
+for config in "${configs[@]}"; do
+    args "$config" >/dev/null || { echo "fuzz: no configuration '$config'"; exit 1; }
+    logs=$TOP/logs/fuzz/generic-$config
+    corpus=$CACHE/fuzz/generic-$config
+    seeds=$BUILD/fuzz/seeds-$config
+    rm -rf "$seeds"
+    mkdir -p "$logs" "$corpus"
+    python3 "$TOP/fuzz/generic-seeds.py" "$config" "$seeds" || { echo "fuzz: the seeds failed"; exit 1; }
+    before=$(ls "$logs" | grep -cE '^(crash|timeout|oom|leak)-')
+    LLVM_PROFILE_FILE=/dev/null timeout $((secs + 300)) \
+        fuzz "$config" -max_total_time="$secs" -timeout=10 -rss_limit_mb=4096 \
+        -print_final_stats=1 "$corpus" "$seeds" > "$logs/fuzz.log" 2>&1
+    frc=$?
+    after=$(ls "$logs" | grep -cE '^(crash|timeout|oom|leak)-')
+    log=$logs/fuzz.log
+    first=$(grep -m1 -oE 'INITED cov: [0-9]+ ft: [0-9]+' "$log")
+    last=$(grep -oE '(DONE|#[0-9]+ +[A-Z]+) +cov: [0-9]+ ft: [0-9]+' "$log" | tail -n 1)
+    line="generic-fuzz $config ran ${secs} s: $(sed -n 's/^stat::number_of_executed_units: *//p' "$log") executions, $(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")/s; coverage from '${first#INITED }' to '$(echo "$last" | grep -oE 'cov: .*')'; corpus $(ls "$corpus" | wc -l) inputs"
+    echo "fuzz: $line"
+    report+=("$line")
+    if [ "$frc" != 0 ] || [ "$after" -gt "$before" ]; then
+        grep -E '^SUMMARY|==ERROR|runtime error|Test unit written|ALARM' "$log" | head -n 5 | sed 's/^/fuzz: /'
+        echo "fuzz: FINDING in $config (log $log): $(ls "$logs" | grep -E '^(crash|timeout|oom|leak)-' | tr '\n' ' ')"
+        rc=1
+    fi
+done
+
+# The line coverage that the corpora reach: each input run once more, with
+# the profile written this time
+prof=$BUILD/fuzz/profile
+rm -rf "$prof"
+mkdir -p "$prof"
+for config in "${configs[@]}"; do
+    LLVM_PROFILE_FILE=$prof/$config.profraw timeout 1800 \
+        fuzz "$config" -runs=0 -timeout=10 "$CACHE/fuzz/generic-$config" \
+        > "$TOP/logs/fuzz/generic-$config/coverage.log" 2>&1
+done
+files=(hw/arm/smmuv3.c hw/arm/smmuv3-accel.c hw/arm/smmuv3-accel-rules.c
+       hw/arm/smmuv3-accel-test.c hw/arm/smmu-common.c)
+if llvm-profdata-14 merge -o "$prof/all.profdata" "$prof"/*.profraw 2>/dev/null; then
+    (cd "$WORK" && llvm-cov-14 report "$fuzzer" -instr-profile="$prof/all.profdata" \
+        "${files[@]/#/$WORK/}") > "$prof/report.txt" 2>&1
+    echo "fuzz: line coverage of the corpora (llvm-cov; regions, functions, lines):"
+    awk '/^Filename/ || /^---/ || /\.c / || /^TOTAL/' "$prof/report.txt" |
+        sed "s|$WORK/||" | awk '{ printf "fuzz:   %-34s lines %6s of %6s missed, %7s covered\n", $1, $(NF-3), $(NF-4), $(NF-2) }' |
+        grep -v 'Filename\|^fuzz:   -'
+else
+    echo "fuzz: no coverage profile was written"
+    rc=1
+fi
+[ "$rc" = 0 ] && echo "fuzz: generic-fuzz: no finding"
+exit "$rc"
