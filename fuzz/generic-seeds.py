@@ -7,7 +7,8 @@ generic_fuzz.c): operations separated by "FUZZ", each an opcode byte and
 its operands as the target's structures lay them out on x86_64.  The
 fuzzed memory regions are, in address order, the vSMMU's registers
 (0x0c000000, the platform bus), the NVMe's BAR 0 once a seed maps it
-(0x10000000) and ECAM (0x3f000000, virt with highmem-ecam=off).  What the
+(0x10000000) and ECAM (0x3f000000, virt with highmem-ecam=off): a
+region's number is its place among those mapped, modulo their count.  What the
 vSMMU and the NVMe read from guest memory is filled from the DMA patterns,
 one pattern per read, in turn.
 
@@ -141,8 +142,9 @@ def nvme_seed(ste_kind):
     """The NVMe mapped and enabled, its admin queue's doorbell rung: its
     read of the submission queue goes through the vSMMU, which reads the
     STE, the CD and the page tables from the patterns in turn"""
-    ops = [write(2, 0x8010, NVME_BAR), write(2, 0x8014, 0),
-           write(2, 0x8004, 6)]
+    # ECAM is region 1 until the NVMe's BAR is mapped below it
+    ops = [write(1, 0x8010, NVME_BAR), write(1, 0x8014, 0),
+           write(1, 0x8004, 6)]
     ops += smmu_setup()
     ops += [pattern(STES[ste_kind]), pattern(cd()),
             pattern(struct.pack("<Q", RAM + 0x600003)),

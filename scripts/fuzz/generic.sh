@@ -64,14 +64,15 @@ objects() {
     esac
 }
 
-# fuzz CONFIG ARGS...: the fuzzer on CONFIG's machine, in its log directory
+# fuzz CONFIG SECONDS ARGS...: the fuzzer on CONFIG's machine, in its log
+# directory, killed after SECONDS
 fuzz() {
-    local config=$1
-    shift
+    local config=$1 limit=$2
+    shift 2
     (cd "$TOP/logs/fuzz/generic-$config" &&
      QEMU_FUZZ_ARGS=$(args "$config") QEMU_FUZZ_OBJECTS=$(objects "$config") \
      ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-     "$fuzzer" --fuzz-target=generic-fuzz "$@")
+     timeout "$limit" "$fuzzer" --fuzz-target=generic-fuzz "$@")
 }
 
 rc=0
@@ -85,8 +86,8 @@ for config in "${configs[@]}"; do
     mkdir -p "$logs" "$corpus"
     python3 "$TOP/fuzz/generic-seeds.py" "$config" "$seeds" || { echo "fuzz: the seeds failed"; exit 1; }
     before=$(ls "$logs" | grep -cE '^(crash|timeout|oom|leak)-')
-    LLVM_PROFILE_FILE=/dev/null timeout $((secs + 300)) \
-        fuzz "$config" -max_total_time="$secs" -timeout=10 -rss_limit_mb=4096 \
+    LLVM_PROFILE_FILE=/dev/null \
+        fuzz "$config" $((secs + 300)) -max_total_time="$secs" -timeout=10 -rss_limit_mb=4096 \
         -print_final_stats=1 "$corpus" "$seeds" > "$logs/fuzz.log" 2>&1
     frc=$?
     after=$(ls "$logs" | grep -cE '^(crash|timeout|oom|leak)-')
@@ -109,19 +110,23 @@ prof=$BUILD/fuzz/profile
 rm -rf "$prof"
 mkdir -p "$prof"
 for config in "${configs[@]}"; do
-    LLVM_PROFILE_FILE=$prof/$config.profraw timeout 1800 \
-        fuzz "$config" -runs=0 -timeout=10 "$CACHE/fuzz/generic-$config" \
+    LLVM_PROFILE_FILE=$prof/$config.profraw \
+        fuzz "$config" 1800 -runs=0 -timeout=10 "$CACHE/fuzz/generic-$config" \
+        "$BUILD/fuzz/seeds-$config" \
         > "$TOP/logs/fuzz/generic-$config/coverage.log" 2>&1
 done
-files=(hw/arm/smmuv3.c hw/arm/smmuv3-accel.c hw/arm/smmuv3-accel-rules.c
-       hw/arm/smmuv3-accel-test.c hw/arm/smmu-common.c)
-if llvm-profdata-14 merge -o "$prof/all.profdata" "$prof"/*.profraw 2>/dev/null; then
-    (cd "$WORK" && llvm-cov-14 report "$fuzzer" -instr-profile="$prof/all.profdata" \
-        "${files[@]/#/$WORK/}") > "$prof/report.txt" 2>&1
-    echo "fuzz: line coverage of the corpora (llvm-cov; regions, functions, lines):"
-    awk '/^Filename/ || /^---/ || /\.c / || /^TOTAL/' "$prof/report.txt" |
-        sed "s|$WORK/||" | awk '{ printf "fuzz:   %-34s lines %6s of %6s missed, %7s covered\n", $1, $(NF-3), $(NF-4), $(NF-2) }' |
-        grep -v 'Filename\|^fuzz:   -'
+if llvm-profdata-14 merge -o "$prof/all.profdata" "$prof"/*.profraw 2>/dev/null &&
+   llvm-cov-14 export "$fuzzer" -instr-profile="$prof/all.profdata" -format=lcov \
+       > "$prof/all.lcov" 2>/dev/null; then
+    echo "fuzz: line coverage of the corpora (llvm-cov, $prof/all.lcov):"
+    # Per source file of the vSMMU: lines with code (DA), and those run
+    awk '/^SF:/ { f = $0; sub(/.*\/qemu\//, "", f); next }
+         /^DA:/ && f ~ /^hw\/arm\/smmu(v3[^\/]*|-common)\.c$/ {
+             split(substr($0, 4), d, ","); n[f]++; if (d[2] > 0) hit[f]++ }
+         END { for (f in n) { printf "fuzz:   %-30s %5d of %5d lines (%.1f%%)\n",
+                              f, hit[f], n[f], 100 * hit[f] / n[f]; t += n[f]; h += hit[f] }
+               printf "fuzz:   %-30s %5d of %5d lines (%.1f%%)\n", "all", h, t, 100 * h / t }' \
+        "$prof/all.lcov" | sort
 else
     echo "fuzz: no coverage profile was written"
     rc=1
