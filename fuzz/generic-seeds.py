@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """generic-seeds.py CONFIG DIR: write the seeds of make fuzz's generic-fuzz
-runs (scripts/fuzz/generic.sh) for CONFIG (emulated, accel) into DIR.
+runs (scripts/fuzz/generic.sh) for CONFIG (emulated, accel, accel-fail)
+into DIR.
 
 A seed is an input of QEMU's generic-fuzz target (tests/qtest/fuzz/
 generic_fuzz.c): operations separated by "FUZZ", each an opcode byte and
@@ -8,16 +9,19 @@ its operands as the target's structures lay them out on x86_64.  The
 fuzzed memory regions are, in address order, the vSMMU's registers
 (0x0c000000, the platform bus), the NVMe's BAR 0 once a seed maps it
 (0x10000000) and ECAM (0x3f000000, virt with highmem-ecam=off): a
-region's number is its place among those mapped, modulo their count.  What the
-vSMMU and the NVMe read from guest memory is filled from the DMA patterns,
-one pattern per read, in turn.
+region's number is its place among those mapped, modulo their count.
+What the vSMMU and the NVMe read from guest memory is filled from the DMA
+patterns, one pattern per read, in turn.
 
 The seeds do what the hostile guest's cases do (tools/smmuv3-hostile-guest):
 set up the queues and the stream table and enable the vSMMU, then give it
 one kind of command, legal or not (illegal opcodes, stage-2 and EL2
-invalidations, CFGI_ALL and ranges, CMD_SYNC with an interrupt), a
-PROD behind CONS, an event queue on the vSMMU's own registers; the
-emulated machine's add the NVMe's DMA through a stage 1 or a bypass STE.
+invalidations, CFGI_ALL and ranges, CMD_SYNC with an interrupt), a PROD
+behind CONS; the emulated machine's add the NVMe's DMA through a stage 1
+or a bypass STE, and an event queue on the vSMMU's own registers.  (The
+accel configurations have no device behind the vSMMU, which refuses all
+but host devices with the test double: their seeds reach its command
+paths, not STE installs.)
 """
 import os
 import struct
@@ -31,7 +35,7 @@ SIZE = {1: 0, 2: 1, 4: 2, 8: 3}
 RAM = 0x40000000
 STRTAB, CMDQ, EVENTQ = RAM + 0x100000, RAM + 0x200000, RAM + 0x300000
 CD, PGD = RAM + 0x400000, RAM + 0x500000
-IOVA = 0x100000
+IOVA = RAM + 0x100000      # in RAM, as a bypass STE passes it on
 NVME_BAR = 0x10000000
 NVME_SID = 0x8              # 00:01.0, the first device on pcie.0
 
@@ -114,8 +118,9 @@ def ste(config, s1ctxptr=0, s1fmt=0, s1cdmax=0):
 
 
 def cd():
-    """A context descriptor: 48-bit input, 4 KiB granule, ASID 1, V, AA64"""
-    w0 = (16 | (0 << 6) | (1 << 14) | (5 << 32) | (1 << 41) | (1 << 31) |
+    """A context descriptor: T0SZ 16 (48-bit input), 4 KiB granule, EPD1
+    (no TTB1), V, IPS 48 bits, AA64, A, ASID 1"""
+    w0 = (16 | (1 << 30) | (1 << 31) | (5 << 32) | (1 << 41) | (1 << 46) |
           (1 << 48))
     return struct.pack("<8Q", w0, PGD, 0, 0xff, 0, 0, 0, 0)
 
@@ -126,11 +131,11 @@ STES = {
     "s1": ste(0b101, CD),
     "s1-s2": ste(0b111, CD),
     "reserved-config": ste(0b010),
-    "s1-beyond-oas": ste(0b101, 1 << 55),
+    "s1-beyond-oas": ste(0b101, 1 << 47),   # oas=44 in the accel configs
 }
 
 
-def queue_seed(name, command):
+def queue_seed(command):
     """The vSMMU set up, its command queue full of @command, PROD at 31"""
     return smmu_setup() + [pattern(command),
                            write(SMMU, CMDQ_PROD, 31),
@@ -138,14 +143,14 @@ def queue_seed(name, command):
                            write(SMMU, GERRORN, 0xffffffff)]
 
 
-def nvme_seed(ste_kind):
+def nvme_seed(ste_kind, eventq=EVENTQ):
     """The NVMe mapped and enabled, its admin queue's doorbell rung: its
     read of the submission queue goes through the vSMMU, which reads the
     STE, the CD and the page tables from the patterns in turn"""
     # ECAM is region 1 until the NVMe's BAR is mapped below it
     ops = [write(1, 0x8010, NVME_BAR), write(1, 0x8014, 0),
            write(1, 0x8004, 6)]
-    ops += smmu_setup()
+    ops += smmu_setup(eventq=eventq)
     ops += [pattern(STES[ste_kind]), pattern(cd()),
             pattern(struct.pack("<Q", RAM + 0x600003)),
             pattern(struct.pack("<Q", RAM + 0x700003)),
@@ -163,16 +168,11 @@ def nvme_seed(ste_kind):
 def seeds(config):
     out = {}
     for name, command in COMMANDS.items():
-        out["cmd-" + name] = queue_seed(name, command)
+        out["cmd-" + name] = queue_seed(command)
     # PROD behind CONS, and a PROD that wraps
     out["prod-behind-cons"] = smmu_setup() + [
         pattern(COMMANDS["sync"]), write(SMMU, CMDQ_PROD, 8),
         write(SMMU, CMDQ_PROD, 2), write(SMMU, CMDQ_PROD, (1 << 5) | 1)]
-    # The event queue on the vSMMU's own registers (the hostile guest's
-    # eventq-msix puts it on an MSI-X table), and an illegal STE's event
-    out["eventq-on-mmio"] = smmu_setup(eventq=0x0c000000) + [
-        pattern(STES["reserved-config"]), pattern(COMMANDS["cfgi-ste"]),
-        write(SMMU, CMDQ_PROD, 1)]
     for name, s in STES.items():
         out["ste-" + name] = smmu_setup() + [
             pattern(COMMANDS["cfgi-ste"]), pattern(s),
@@ -180,11 +180,16 @@ def seeds(config):
     # Enabled, disabled, enabled again, with commands in between
     out["enable-toggle"] = smmu_setup() + [
         pattern(COMMANDS["tlbi-nh-va"]), write(SMMU, CMDQ_PROD, 4),
-        write(SMMU, CR0, 0), write(SMMU, GBPA, 1 << 20),
+        write(SMMU, CR0, 0), write(SMMU, GBPA, (1 << 31) | (1 << 20)),
         write(SMMU, CR0, SMMUEN | CMDQEN), write(SMMU, CMDQ_PROD, 9)]
     if config == "emulated":
         for kind in ("bypass", "s1", "abort", "reserved-config"):
             out["nvme-" + kind] = nvme_seed(kind)
+        # The event queue on the vSMMU's own registers (the hostile guest's
+        # eventq-msix puts it on an MSI-X table): the C_BAD_STE of the
+        # NVMe's DMA is written there
+        out["eventq-on-mmio"] = nvme_seed("reserved-config",
+                                          eventq=0x0c000000)
     return out
 
 

@@ -248,6 +248,9 @@ build_key() {
 qemu_tests() {
     # The series as it is in patches/, built (a no-op after the series group).
     run qemu/build "$TOP/scripts/build/series.sh" || return 1
+    # generic-fuzz's harness, which the series changes and no build of
+    # make check compiles (seconds)
+    run qemu/fuzz-harness "$TOP/scripts/tests/fuzz-harness.sh" "$CSRC" "$CBLD"
     # Two at a time: each runs one QEMU after another, about a core.  A
     # test whose binaries, data and runner passed before is not run again.
     local t key

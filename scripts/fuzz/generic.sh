@@ -15,8 +15,10 @@
 # cases.  An input that runs over 10 s is a finding (a hang), as is a
 # crash, an ASan or a UBSan report.  Corpora: $CACHE/fuzz/generic-CONFIG;
 # findings: logs/fuzz/generic-CONFIG/.  Then every corpus is run once more
-# for the line coverage of hw/arm/smmuv3*.c and smmu-common.c (llvm-cov).
-# Exit status 1 if there is a finding.
+# for the line coverage of hw/arm/smmuv3*.c and smmu-common.c (llvm-cov;
+# build/fuzz/profile/all.lcov).  Exit status 1 if there is a finding, or
+# if no coverage could be read.  make fuzz gives it a quarter of
+# FUZZ_SECONDS; run by itself, SECONDS (or FUZZ_SECONDS) is per CONFIG.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../config.sh"
@@ -28,10 +30,14 @@ configs=("$@")
 "$TOP/scripts/setup/deps.sh" fuzz >/dev/null || { echo "fuzz: deps.sh failed"; exit 1; }
 [ -d "$WORK/.git" ] || "$TOP/scripts/series/apply.sh" >/dev/null ||
     { echo "fuzz: make apply failed"; exit 1; }
+# A work tree behind patches/ (make apply not run since a pull) lacks what
+# the series now has, the fix that lets generic-fuzz run on virt among it
+"$TOP/scripts/series/in-sync.sh" >/dev/null 2>&1 ||
+    echo "fuzz: note: $WORK and patches/ differ (scripts/series/in-sync.sh); fuzzing $WORK as it is"
 
 bld=$BUILD/fuzz-qemu
 mkdir -p "$BUILD/fuzz"
-cat "$TOP/scripts/build/bisect.mak" "$here/fuzz.mak" > "$BUILD/fuzz/fuzz.mak"
+cat "$TOP/scripts/build/bisect.mak" "$here/generic-devices.mak" > "$BUILD/fuzz/fuzz.mak"
 echo "fuzz: building qemu-fuzz-aarch64 in $bld (cold: about 40 min)"
 BUILD_CC=/usr/lib/ccache/clang BUILD_CXX=/usr/lib/ccache/clang++ \
 BUILD_DEVICES=$BUILD/fuzz/fuzz.mak BUILD_OPT=1 BUILD_DEBUG_INFO=1 \
@@ -42,9 +48,11 @@ BUILD_ONLY_TARGETS=1 BUILD_TARGETS=qemu-fuzz-aarch64 \
     "$TOP/scripts/build/qemu.sh" "$WORK" "$bld" > "$BUILD/fuzz/build.log" 2>&1 ||
     { tail -n 20 "$BUILD/fuzz/build.log"; echo "fuzz: the build failed ($BUILD/fuzz/build.log)"; exit 1; }
 fuzzer=$bld/qemu-fuzz-aarch64
+[ -x "$fuzzer" ] || { echo "fuzz: the build made no $fuzzer"; exit 1; }
 
 # The machine of each configuration, and what the fuzzer writes
-machine="-machine virt,highmem-ecam=off -m 512M -nodefaults -display none"
+# (generic-fuzz adds -m 512M and -display none)
+machine="-machine virt,highmem-ecam=off -nodefaults"
 accel="-device arm-smmuv3,primary-bus=pcie.0,id=smmu0,accel=on,x-accel-host-stub=on,ril=on,ats=off,oas=44,ssidsize=0"
 args() {
     case "$1" in
@@ -76,7 +84,6 @@ fuzz() {
 }
 
 rc=0
-report=()
 for config in "${configs[@]}"; do
     args "$config" >/dev/null || { echo "fuzz: no configuration '$config'"; exit 1; }
     logs=$TOP/logs/fuzz/generic-$config
@@ -96,10 +103,13 @@ for config in "${configs[@]}"; do
     last=$(grep -oE '(DONE|#[0-9]+ +[A-Z]+) +cov: [0-9]+ ft: [0-9]+' "$log" | tail -n 1)
     line="generic-fuzz $config ran ${secs} s: $(sed -n 's/^stat::number_of_executed_units: *//p' "$log") executions, $(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")/s; coverage from '${first#INITED }' to '$(echo "$last" | grep -oE 'cov: .*')'; corpus $(ls "$corpus" | wc -l) inputs"
     echo "fuzz: $line"
-    report+=("$line")
-    if [ "$frc" != 0 ] || [ "$after" -gt "$before" ]; then
+    if [ "$frc" = 124 ] && [ "$after" = "$before" ]; then
+        echo "fuzz: $config: libFuzzer did not stop $((secs + 300)) s after it started (log $log)"
+        rc=1
+    elif [ "$frc" != 0 ] || [ "$after" -gt "$before" ]; then
         grep -E '^SUMMARY|==ERROR|runtime error|Test unit written|ALARM' "$log" | head -n 5 | sed 's/^/fuzz: /'
         echo "fuzz: FINDING in $config (log $log): $(ls "$logs" | grep -E '^(crash|timeout|oom|leak)-' | tr '\n' ' ')"
+        echo "fuzz: reproduce (QTEST_LOG=1 prints its qtest commands): QEMU_FUZZ_ARGS='$(args "$config")' QEMU_FUZZ_OBJECTS='$(objects "$config")' ASAN_OPTIONS=detect_leaks=0 $fuzzer --fuzz-target=generic-fuzz $logs/<the file>"
         rc=1
     fi
 done
@@ -113,7 +123,8 @@ for config in "${configs[@]}"; do
     LLVM_PROFILE_FILE=$prof/$config.profraw \
         fuzz "$config" 1800 -runs=0 -timeout=10 "$CACHE/fuzz/generic-$config" \
         "$BUILD/fuzz/seeds-$config" \
-        > "$TOP/logs/fuzz/generic-$config/coverage.log" 2>&1
+        > "$TOP/logs/fuzz/generic-$config/coverage.log" 2>&1 ||
+        echo "fuzz: $config: the coverage run failed (logs/fuzz/generic-$config/coverage.log)"
 done
 if llvm-profdata-14 merge -o "$prof/all.profdata" "$prof"/*.profraw 2>/dev/null &&
    llvm-cov-14 export "$fuzzer" -instr-profile="$prof/all.profdata" -format=lcov \
@@ -123,7 +134,8 @@ if llvm-profdata-14 merge -o "$prof/all.profdata" "$prof"/*.profraw 2>/dev/null 
     awk '/^SF:/ { f = $0; sub(/.*\/qemu\//, "", f); next }
          /^DA:/ && f ~ /^hw\/arm\/smmu(v3[^\/]*|-common)\.c$/ {
              split(substr($0, 4), d, ","); n[f]++; if (d[2] > 0) hit[f]++ }
-         END { for (f in n) { printf "fuzz:   %-30s %5d of %5d lines (%.1f%%)\n",
+         END { if (!length(n)) { print "fuzz:   no line of hw/arm/smmu*.c in the profile"; exit 1 }
+               for (f in n) { printf "fuzz:   %-30s %5d of %5d lines (%.1f%%)\n",
                               f, hit[f], n[f], 100 * hit[f] / n[f]; t += n[f]; h += hit[f] }
                printf "fuzz:   %-30s %5d of %5d lines (%.1f%%)\n", "all", h, t, 100 * h / t }' \
         "$prof/all.lcov" | sort

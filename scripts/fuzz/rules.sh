@@ -14,7 +14,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 secs=${1:-${FUZZ_SECONDS:-600}}
 
 "$TOP/scripts/setup/deps.sh" fuzz >/dev/null || { echo "fuzz: deps.sh failed"; exit 1; }
-command -v clang >/dev/null || { echo "fuzz: no clang (scripts/setup/deps.sh build installs it)"; exit 1; }
+command -v clang >/dev/null || { echo "fuzz: no clang (scripts/setup/deps.sh fuzz installs it)"; exit 1; }
 [ -d "$WORK/.git" ] || "$TOP/scripts/series/apply.sh" >/dev/null ||
     { echo "fuzz: make apply failed"; exit 1; }
 BUILD_TARGETS="tests/unit/test-smmuv3-accel" "$TOP/scripts/build/qemu.sh" > /dev/null ||
