@@ -12,8 +12,9 @@
 # The fuzzer writes the vSMMU's registers (and ECAM and the NVMe's), fills
 # what the devices read from guest memory (queues, STEs, CDs, page tables)
 # and steps the clock.  Seeds: fuzz/generic-seeds.py, the hostile guest's
-# cases.  An input that runs over 10 s is a finding (a hang), as is a
-# crash, an ASan or a UBSan report.  Corpora: $CACHE/fuzz/generic-CONFIG;
+# cases.  An input that runs over FUZZ_TIMEOUT s (default 10; more on a
+# loaded machine, where a starved run looks hung) is a finding (a hang),
+# as is a crash, an ASan or a UBSan report.  Corpora: $CACHE/fuzz/generic-CONFIG;
 # findings: logs/fuzz/generic-CONFIG/.  Then every corpus is run once more
 # for the line coverage of hw/arm/smmuv3*.c and smmu-common.c (llvm-cov;
 # build/fuzz/profile/all.lcov).  Exit status 1 if there is a finding, or
@@ -96,7 +97,8 @@ for config in "${configs[@]}"; do
     [ "$secs" = 0 ] && continue
     before=$(ls "$logs" | grep -cE '^(crash|timeout|oom|leak)-')
     LLVM_PROFILE_FILE=/dev/null \
-        fuzz "$config" $((secs + 300)) -max_total_time="$secs" -timeout=10 -rss_limit_mb=4096 \
+        fuzz "$config" $((secs + 300)) -max_total_time="$secs" \
+        -timeout="${FUZZ_TIMEOUT:-10}" -rss_limit_mb=4096 \
         -print_final_stats=1 "$corpus" "$seeds" > "$logs/fuzz.log" 2>&1
     frc=$?
     after=$(ls "$logs" | grep -cE '^(crash|timeout|oom|leak)-')
@@ -123,7 +125,8 @@ rm -rf "$prof"
 mkdir -p "$prof"
 for config in "${configs[@]}"; do
     LLVM_PROFILE_FILE=$prof/$config.profraw \
-        fuzz "$config" 1800 -runs=0 -timeout=10 "$CACHE/fuzz/generic-$config" \
+        fuzz "$config" 1800 -runs=0 -timeout="${FUZZ_TIMEOUT:-10}" \
+        "$CACHE/fuzz/generic-$config" \
         "$BUILD/fuzz/seeds-$config" \
         > "$TOP/logs/fuzz/generic-$config/coverage.log" 2>&1 ||
         echo "fuzz: $config: the coverage run failed (logs/fuzz/generic-$config/coverage.log)"
