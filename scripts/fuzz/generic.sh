@@ -40,7 +40,7 @@ configs=("$@")
 bld=$BUILD/fuzz-qemu
 mkdir -p "$BUILD/fuzz"
 cat "$TOP/scripts/build/bisect.mak" "$here/generic-devices.mak" > "$BUILD/fuzz/fuzz.mak"
-echo "fuzz: building qemu-fuzz-aarch64 in $bld (cold: about 40 min)"
+echo "fuzz: building qemu-fuzz-aarch64 in $bld (cold: about 20 min)"
 BUILD_CC=/usr/lib/ccache/clang BUILD_CXX=/usr/lib/ccache/clang++ \
 BUILD_DEVICES=$BUILD/fuzz/fuzz.mak BUILD_OPT=1 BUILD_DEBUG_INFO=1 \
 BUILD_CONFIGURE_EXTRA="--enable-fuzzing --enable-asan --enable-ubsan
