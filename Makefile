@@ -18,7 +18,7 @@ help:
 	@echo "make series-check  fail if qemu/ and patches/ disagree"
 	@echo "make build         build qemu-system-aarch64 and test binaries (build/)"
 	@echo "make test-series   make check's series group only (every patch built and tested)"
-	@echo "make test-qemu     make check's qemu group only (QEMU's tests on the whole series)"
+	@echo "make test-qemu     make check's qemu group only (QEMU's tests on the whole series, L0's qtest)"
 	@echo "make libvirt       sid's libvirt 12.8 driving the series' QEMU (in make check)"
 	@echo "make e2e           run the end-to-end testbed scenarios (in make check)"
 	@echo "make soak          the lifecycle scenarios with their full loop counts"

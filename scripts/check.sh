@@ -245,6 +245,14 @@ build_key() {
     sha256sum < "$TOP/scripts/build/series.sh"
 }
 
+# l0_key: what L0's QEMU and its qtest are made of (testbed/build/l0-qemu.sh)
+l0_key() {
+    { echo "$verdict_salt"; series_hash
+      cat "$TOP"/testbed/l0-patches/*.patch "$TOP/testbed/build/l0-qemu.sh" \
+          "$TOP/scripts/tests/l0-qtest.sh" "$TOP/scripts/config.sh"; } |
+        sha256sum | cut -c1-16
+}
+
 qemu_tests() {
     # The series as it is in patches/, built (a no-op after the series group).
     run qemu/build "$TOP/scripts/build/series.sh" || return 1
@@ -264,6 +272,9 @@ qemu_tests() {
         run_bg "qemu/${t#qtest-aarch64/}" "$TOP/scripts/tests/qemu-test.sh" "$CBLD" "$t"
     done
     wait
+    # The testbed's own patches to L0's QEMU (testbed/l0-patches/): their
+    # qtest, on the L0 QEMU the e2e group boots (built here, from ccache)
+    cached qemu/l0-qtest "l0qtest-$(l0_key)" "$TOP/scripts/tests/l0-qtest.sh"
     for t in $QEMU_TESTS; do
         if [ ! -f "$LOGS/qemu_${t#qtest-aarch64/}.log.rc" ]; then
             cached "qemu/${t#qtest-aarch64/}" "${keys[$t]}"

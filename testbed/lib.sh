@@ -110,6 +110,63 @@ verdict_refusal() {
     echo "L2 QEMU refused: $(grep -m1 -F "$REFUSAL" "$log" | sed 's/^ *//' | cut -c1-160)"
 }
 
+# The L0 trace events of the scenarios with L0's emulated Tegra241 CMDQV:
+# where L0's SMMU took each of L1's commands (the main command queue, or a
+# VCMDQ that executed it), the commands a VCMDQ stopped at, and L1's writes
+# of the VINTFs' configuration
+CMDQV_TRACE="smmuv3_cmdq_opcode tegra241_vcmdq_cmd tegra241_vcmdq_error tegra241_vintf_config"
+
+# verdict_cmdqv on|off: the data checks, then where L1's commands ran,
+# from L0's trace ($d/l0-trace.log).  on: L1's kernel took the CMDQV (its
+# interrupt), enabled VINTF0 as the hypervisor's, and from then on ran
+# every command but CMD_SYNC on VINTF0's VCMDQs (Linux issues a CMD_SYNC
+# on the main queue whenever it resets a VCMDQ), STE and CD installs and
+# TLB invalidations among them.  off (arm_smmu_v3.disable_cmdqv=1): the
+# kernel said so and every command ran on the main queue.
+verdict_cmdqv() {
+    local data t=$d/l0-trace.log vcmdq main after kinds
+    data=$(verdict_data) || { echo "$data"; return 1; }
+    [ -s "$t" ] || { echo "L0 wrote no trace ($t)"; return 1; }
+    vcmdq=$(grep -c 'tegra241_vcmdq_cmd ' "$t")
+    main=$(grep -c 'smmuv3_cmdq_opcode ' "$t")
+    case $1 in
+    on)
+        grep -q '^L1: interrupt: .*tegra241-cmdqv' "$log" ||
+            { echo "L1 requested no tegra241-cmdqv interrupt: its kernel did not take the CMDQV"; return 1; }
+        grep -q 'tegra241_vintf_config VINTF0 enabled=1 hyp_own=1' "$t" ||
+            { echo "L1 did not enable VINTF0 as the hypervisor's"; return 1; }
+        # Linux would skip a command that failed and go on: none may
+        ! grep -q 'tegra241_vcmdq_error' "$t" ||
+            { echo "a VCMDQ stopped at one of L1's commands: $(grep -m1 -o 'tegra241_vcmdq_error.*' "$t")"; return 1; }
+        ! grep -qE 'CMDQ error|unexpected error reported' "$log" ||
+            { echo "L1's kernel reported a command queue error: $(grep -m1 -E 'CMDQ error|unexpected error reported' "$log")"; return 1; }
+        after=$(awk '/tegra241_vintf_config VINTF0 enabled=1/ { on = 1; next }
+                     on && /smmuv3_cmdq_opcode / && !/SMMU_CMD_SYNC/ { n++ }
+                     END { print n + 0 }' "$t")
+        [ "$after" = 0 ] ||
+            { echo "$after commands other than CMD_SYNC ran on the main queue after VINTF0 was enabled: $(awk '/tegra241_vintf_config VINTF0 enabled=1/ { on = 1 } on && /smmuv3_cmdq_opcode / && !/SMMU_CMD_SYNC/' "$t" | head -n 3 | tr '\n' ' ')"; return 1; }
+        local c
+        for c in CFGI_STE TLBI_NH_; do
+            grep -q "tegra241_vcmdq_cmd .*SMMU_CMD_$c" "$t" ||
+                { echo "no SMMU_CMD_$c on a VCMDQ"; return 1; }
+        done
+        # per queue, then per command
+        kinds=$(sed -n 's/.*tegra241_vcmdq_cmd VINTF0 \(LVCMDQ[0-9]*\).*SMMU_CMD_\([A-Z_]*\).*/\1 \2/p' "$t" |
+                awk '{ q[$1]++; c[$2]++ }
+                     END { for (k in q) { printf "%s%s %d", s, k, q[k]; s = ", " }
+                           s = "; "; for (k in c) { printf "%s%s %d", s, k, c[k]; s = ", " } }')
+        echo "$data; L1 drove L0's CMDQV: $vcmdq commands on VINTF0's VCMDQs ($kinds), the main queue $main (CMD_SYNC only once VINTF0 was on)" ;;
+    off)
+        grep -q 'Detected disable_cmdqv=true' "$log" ||
+            { echo "L1's kernel did not report disable_cmdqv"; return 1; }
+        ! grep -q '^L1: interrupt: .*cmdqv' "$log" ||
+            { echo "L1 requested the CMDQV's interrupt with disable_cmdqv=1"; return 1; }
+        [ "$vcmdq" = 0 ] && [ "$main" -gt 0 ] ||
+            { echo "with disable_cmdqv=1: $vcmdq commands on VCMDQs, $main on the main queue"; return 1; }
+        echo "$data; with arm_smmu_v3.disable_cmdqv=1 L1 left L0's CMDQV alone: $main commands on the main queue, none on a VCMDQ" ;;
+    esac
+}
+
 # refusal ARGS TEXT: the settings of a scenario in which L2's QEMU (a UEFI
 # guest's) must refuse to start, with ARGS, and say TEXT
 refusal() {

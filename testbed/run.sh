@@ -81,6 +81,7 @@ load() {
     DISK_MIB=16
     CORRUPT=0           # one byte of the known data changed in the image
     L1_APPEND=""
+    L0_TRACE=""         # L0's trace events (patterns), into l0-trace.log
     LONG=0              # multiplies L0's bound (the lifecycle loops)
     L2LONG=1            # (LONG scenarios) multiplies the bound of each L2 run
     L2_SECS=$L2_TIMEOUT
@@ -291,6 +292,13 @@ run_scenario() {
         -device "arm-smmuv3,primary-bus=pcie.0,$L0_SMMU"
         -drive if=none,id=disk0,file="$d/disk.img",format=raw
         -device nvme,drive=disk0,serial=e2e0)
+    if [ -n "$L0_TRACE" ]; then
+        local t
+        for t in $L0_TRACE; do
+            cmd+=(-trace "enable=$t")
+        done
+        cmd+=(-D "$d/l0-trace.log")
+    fi
     if [ "$L0_LVDISK" = 1 ]; then
         # libvirt's root file system: L1 writes to it, L0 keeps the cached
         # image as it is (snapshot=on)

@@ -5,13 +5,14 @@
 # kinds).  Built in its own tree, next to the series' own
 # (scripts/build/series.sh), with the same flags, so that ccache serves
 # every object the patches do not change; the binary is kept in the cache
-# by the hash of its inputs (the series, the testbed's patches, the build
-# script), so that another clone on this machine (make check's demo group,
-# a clean copy) takes it as it is.
+# by the hash of its inputs (the series, the testbed's patches, this
+# script, scripts/build/qemu.sh and scripts/config.sh), so that another clone on this machine (make check's demo group,
+# a clean copy) takes it as it is.  Beside it: the testbed patches' own
+# qtest, tegra241-cmdqv-test (scripts/tests/l0-qtest.sh runs it).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../../scripts/config.sh"
-key=$( { series_hash; cat "$TOP"/testbed/l0-patches/*.patch \
+key=$( { series_hash; cat "$TOP"/testbed/l0-patches/*.patch "$0" \
            "$TOP/scripts/build/qemu.sh" "$TOP/scripts/config.sh"; } |
        sha256sum | cut -c1-16)
 out=$CACHE/testbed/l0-qemu-$key
@@ -39,9 +40,10 @@ if [ "$(cat "$LSRC/.l0-hash" 2>/dev/null)" != "$hash" ] ||
     echo "$hash" > "$LSRC/.l0-hash"
     echo "/.l0-hash" >> "$LSRC/.git/info/exclude"
 fi
-BUILD_ONLY_QEMU=1 BUILD_DEBUG_INFO=0 "$TOP/scripts/build/qemu.sh" "$LSRC" "$LBLD" >&2
+BUILD_TARGETS=tests/qtest/tegra241-cmdqv-test BUILD_DEBUG_INFO=0 \
+    "$TOP/scripts/build/qemu.sh" "$LSRC" "$LBLD" >&2
 mkdir -p "$out.tmp"
-cp "$LBLD/qemu-system-aarch64" "$out.tmp/"
+cp "$LBLD/qemu-system-aarch64" "$LBLD/tests/qtest/tegra241-cmdqv-test" "$out.tmp/"
 rm -rf "$out" && mv "$out.tmp" "$out"
 # (only the newest four)
 ls -dt "$CACHE"/testbed/l0-qemu-* | tail -n +5 | xargs -r rm -rf

@@ -14,7 +14,9 @@ finish() { sync; echo "E2E-L1-DONE"; poweroff -f; sleep 5; }
 
 scenario=$(param e2e.scenario)
 say "kernel $(uname -r); scenario $scenario"
-dmesg | grep -iE 'arm-smmu-v3.*(features|option|stage|nest|ias|oas)|kvm \[' | head -n 12 | sed 's/^/L1: dmesg: /'
+dmesg | grep -iE 'arm-smmu-v3.*(features|option|stage|nest|ias|oas)|kvm \[|cmdqv' | grep -v 'command line' | head -n 12 | sed 's/^/L1: dmesg: /'
+# The SMMU's companion CMDQV, when L0 has one and the kernel took it
+grep -i cmdqv /proc/interrupts | sed 's/  */ /g; s/^/L1: interrupt: /'
 
 # kmemleak (kmemleak=on, the lifecycle scenarios): kmemleak_report scans
 # once the loop is done; no automatic scan (every 10 minutes) in the middle
