@@ -11,9 +11,15 @@
  * is destroyed again before exit.
  *
  * Written from the Linux uAPI headers (linux/iommufd.h, linux/vfio.h) and the
- * Linux 7.2 sources of drivers/iommu/iommufd and arm-smmu-v3-iommufd.c.
+ * Linux 7.2 sources of drivers/iommu/iommufd, arm-smmu-v3-iommufd.c and
+ * tegra241-cmdqv.c.
  *
- * Exit status: 0 ready, 1 not ready, 2 usage error.
+ * With a Tegra241 CMDQV on the host, the steps in cmdqv.c check it as QEMU's
+ * cmdqv=on uses it (a VINTF, a queue a guest fills, the filter of what a
+ * guest may issue); they have their own result line.
+ *
+ * Exit status: 0 ready, 1 not ready, 2 usage error, 3 ready for accel=on
+ * but the host's CMDQV failed a check.
  */
 #include <dirent.h>
 #include <endian.h>
@@ -40,8 +46,7 @@
 #error "<linux/iommufd.h> not found: build with UAPI_INCLUDE=<dir>, e.g. make UAPI_INCLUDE=/path/to/qemu/linux-headers"
 #endif
 #endif
-#include <linux/iommufd.h>
-#include <linux/vfio.h>
+#include "probe.h"
 
 #if !defined(IOMMU_VIOMMU_ALLOC) || !defined(IOMMU_VDEVICE_ALLOC) || \
 	!defined(IOMMU_VEVENTQ_ALLOC) || !defined(VFIO_DEVICE_BIND_IOMMUFD) || \
@@ -106,22 +111,15 @@ _Static_assert(offsetof(struct vfio_device_attach_iommufd_pt, pt_id) == 8, "vfio
 /* ---------------------------------------------------------------------- */
 /* Options and output                                                       */
 
-static bool opt_verbose;
+bool opt_verbose;
 static bool opt_json;
 static uint64_t opt_vsid = DEFAULT_VSID;
 static uint64_t opt_s1_ctx = DEFAULT_S1_CTX;
-static FILE *vout;	/* -v dumps: stdout in text mode, stderr with --json */
+FILE *vout;	/* -v dumps: stdout in text mode, stderr with --json */
 
-enum status { ST_NONE, ST_PASS, ST_WARN, ST_FAIL, ST_SKIP };
 static const char *const status_name[] = {
 	[ST_NONE] = "NONE", [ST_PASS] = "PASS", [ST_WARN] = "WARN",
 	[ST_FAIL] = "FAIL", [ST_SKIP] = "SKIP",
-};
-
-enum step_id {
-	S_IOMMUFD, S_VFIO_CDEV, S_HW_INFO, S_IOAS, S_NEST_PARENT, S_VIOMMU,
-	S_VDEVICE, S_NESTED_ABORT, S_NESTED_BYPASS, S_ATTACH, S_NESTED_S1,
-	S_INVALIDATE, S_INVALIDATE_REJECT, S_VEVENTQ, S_NR
 };
 
 #define B(s) (1U << (s))
@@ -143,11 +141,15 @@ static const struct {
 	[S_INVALIDATE]		= { "invalidate", B(S_VDEVICE) },
 	[S_INVALIDATE_REJECT]	= { "invalidate-reject", B(S_VIOMMU) },
 	[S_VEVENTQ]		= { "veventq", B(S_VIOMMU) },
+	[S_CMDQV_VINTF]		= { "cmdqv-vintf", B(S_NEST_PARENT) },
+	[S_CMDQV_QUEUE]		= { "cmdqv-queue", B(S_CMDQV_VINTF) },
+	[S_CMDQV_FILTER]	= { "cmdqv-filter", B(S_CMDQV_QUEUE) },
 };
 
 static enum status step_status[S_NR];
-static int first_fail = -1;
-static char first_fail_reason[1024];
+/* The first failed step: of accel=on, and of the CMDQV (cmdqv=on) */
+static int first_fail = -1, cmdqv_fail = -1;
+static char first_fail_reason[1024], cmdqv_fail_reason[1024];
 
 /* Optional extras consumed by the next report(): hint lines, JSON members. */
 static char hint_buf[2048];
@@ -170,7 +172,7 @@ static const struct {
 	{ EMSGSIZE, "EMSGSIZE" }, { ENOLINK, "ENOLINK" },
 };
 
-static const char *errno_name(int err)
+const char *errno_name(int err)
 {
 	static char buf[32];
 	size_t i;
@@ -255,10 +257,8 @@ static void emit(const char *step, enum status st, int err, const char *detail)
 	fflush(stdout);
 }
 
-static void report(enum step_id id, enum status st, int err,
-		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static void report(enum step_id id, enum status st, int err,
-		   const char *fmt, ...)
+void report(enum step_id id, enum status st, int err,
+	    const char *fmt, ...)
 {
 	char detail[1024];
 	va_list ap;
@@ -269,7 +269,11 @@ static void report(enum step_id id, enum status st, int err,
 
 	if (st > step_status[id] || step_status[id] == ST_NONE)
 		step_status[id] = st;
-	if (st == ST_FAIL && first_fail < 0) {
+	if (st == ST_FAIL && id >= S_CMDQV_VINTF && cmdqv_fail < 0) {
+		cmdqv_fail = (int)id;
+		snprintf(cmdqv_fail_reason, sizeof(cmdqv_fail_reason), "%s",
+			 detail);
+	} else if (st == ST_FAIL && id < S_CMDQV_VINTF && first_fail < 0) {
 		first_fail = (int)id;
 		snprintf(first_fail_reason, sizeof(first_fail_reason), "%s",
 			 detail);
@@ -297,8 +301,6 @@ static void hint(const char *fmt, ...)
 /* ---------------------------------------------------------------------- */
 /* ioctl wrapper with -v struct dumps                                       */
 
-/* arg: the ioctl struct; data: what its data_uptr points to, or NULL */
-typedef void (*dump_fn)(const void *arg, const void *data);
 
 static void vf(const char *name, unsigned long long v)
 {
@@ -429,8 +431,8 @@ static void dump_veventq_alloc(const void *arg, const void *data)
  * ioctl() returning 0 or -errno; with -v, dumps the struct (and the payload
  * its data_uptr points to) before and after the call.
  */
-static int xioctl(int fd, unsigned long req, const char *name, void *arg,
-		  const void *data, dump_fn dump)
+int xioctl(int fd, unsigned long req, const char *name, void *arg,
+	   const void *data, dump_fn dump)
 {
 	int rc, err;
 
@@ -454,29 +456,7 @@ static int xioctl(int fd, unsigned long req, const char *name, void *arg,
 /* ---------------------------------------------------------------------- */
 /* Probe state                                                              */
 
-static struct {
-	char bdf[64];
-	char cdev[PATH_MAX];
-	char driver[64];
-	char iommu[128];
-	int group;
-	int iommufd;
-	int devfd;
-	uint32_t dev_id;
-	uint32_t ioas_id;
-	uint32_t parent_id;
-	uint32_t viommu_id;
-	uint32_t vdev_id;
-	uint32_t abort_id;
-	uint32_t bypass_id;
-	uint32_t s1_id;
-	uint32_t veventq_id;
-	int veventq_fd;
-	bool attached;
-	bool have_hw_info;
-	struct iommu_hw_info_arm_smmuv3 info;
-	const char *erratum;	/* IIDR erratum that turns nesting off */
-} g = {
+struct probe_state g = {
 	.group = -1, .iommufd = -1, .devfd = -1, .veventq_fd = -1,
 };
 
@@ -493,7 +473,7 @@ static const char *hw_info_type_name(uint32_t type)
 }
 
 /* Generic iommufd errno meanings (linux/iommufd.h, "General ioctl format"). */
-static const char *generic_meaning(int err)
+const char *generic_meaning(int err)
 {
 	switch (err) {
 	case ENOTTY:
@@ -1035,7 +1015,7 @@ static void step_hw_info(void)
 		       in->iidr, g.erratum);
 }
 
-static int destroy(uint32_t *id, const char *what)
+int destroy(uint32_t *id, const char *what)
 {
 	struct iommu_destroy d;
 	int rc;
@@ -1514,6 +1494,7 @@ static void cleanup(void)
 
 	if (g.iommufd < 0)
 		return;
+	warn += cmdqv_cleanup(&objs);
 	/* The vEVENTQ fd holds a reference: close it before destroying. */
 	if (g.veventq_fd >= 0) {
 		close(g.veventq_fd);
@@ -1563,6 +1544,38 @@ static void cleanup(void)
 
 /* ---------------------------------------------------------------------- */
 
+/*
+ * The CMDQV's own result line, before the probe's: cmdqv=on needs the
+ * accel=on steps and the cmdqv ones
+ */
+static void cmdqv_result(void)
+{
+	const char *state = "READY";
+
+	if (cmdqv_fail >= 0)
+		state = "NOT READY";
+	else if (step_status[S_CMDQV_VINTF] == ST_SKIP ||
+		 step_status[S_CMDQV_FILTER] != ST_PASS)
+		state = "NONE";
+	if (opt_json) {
+		printf("{\"cmdqv\":\"%s\"", state);
+		if (cmdqv_fail >= 0) {
+			fputs(",\"step\":", stdout);
+			json_str(stdout, step_def[cmdqv_fail].name);
+			fputs(",\"reason\":", stdout);
+			json_str(stdout, cmdqv_fail_reason);
+		}
+		fputs("}\n", stdout);
+	} else if (cmdqv_fail >= 0) {
+		printf("CMDQV: NOT READY for cmdqv=on: %s: %s\n",
+		       step_def[cmdqv_fail].name, cmdqv_fail_reason);
+	} else if (!strcmp(state, "NONE")) {
+		puts("CMDQV: none usable here: cmdqv=on cannot work, cmdqv=auto means off");
+	} else {
+		puts("CMDQV: READY for cmdqv=on");
+	}
+}
+
 static void usage(FILE *f, const char *prog)
 {
 	fprintf(f,
@@ -1579,7 +1592,10 @@ static void usage(FILE *f, const char *prog)
 		"                  64-byte aligned, below 2^52; never dereferenced here)\n"
 		"  -h, --help      this text\n"
 		"\n"
-		"Exit status: 0 ready, 1 not ready, 2 usage error.\n",
+		"With a Tegra241 CMDQV on the host, the cmdqv steps check it for cmdqv=on.\n"
+		"\n"
+		"Exit status: 0 ready, 1 not ready, 2 usage error, 3 ready for accel=on\n"
+		"but the host's CMDQV failed a check (do not use cmdqv=on).\n",
 		prog, (unsigned long long)DEFAULT_VSID,
 		(unsigned long long)DEFAULT_S1_CTX);
 }
@@ -1701,14 +1717,18 @@ int main(int argc, char **argv)
 	run(S_INVALIDATE, step_invalidate);
 	run(S_INVALIDATE_REJECT, step_invalidate_reject);
 	run(S_VEVENTQ, step_veventq);
+	run(S_CMDQV_VINTF, step_cmdqv_vintf);
+	run(S_CMDQV_QUEUE, step_cmdqv_queue);
+	run(S_CMDQV_FILTER, step_cmdqv_filter);
 	cleanup();
 
+	cmdqv_result();
 	if (first_fail < 0) {
 		if (opt_json)
 			puts("{\"result\":\"READY\",\"detail\":\"arm-smmuv3,accel=on\"}");
 		else
 			puts("RESULT: READY for arm-smmuv3,accel=on");
-		return 0;
+		return cmdqv_fail < 0 ? 0 : 3;
 	}
 	if (opt_json) {
 		fputs("{\"result\":\"NOT READY\",\"step\":", stdout);
