@@ -108,12 +108,12 @@ cached() {
 # the next patch builds; reap() reports those that ended, in order.  A
 # pass is kept as a verdict under KEY.
 QUICK_PENDING=()
+QUICK_PID=
 quick_bg() {
     local n=$1 key=$2 bld=$3 d=$CHECK/snap/$1 f log
     log=$LOGS/series_quick_$n.log
-    while [ "$(jobs -rp | wc -l)" -ge 1 ]; do
-        wait -n
-    done
+    # (the one before it; not the prefetch, which may run for many minutes)
+    [ -z "$QUICK_PID" ] || wait "$QUICK_PID" 2>/dev/null
     rm -rf "$d" && mkdir -p "$d/tests/unit" "$d/tests/qtest"
     for f in qemu-system-aarch64 tests/unit/test-smmuv3-accel tests/qtest/arm-smmuv3-test; do
         [ -e "$bld/$f" ] && cp "$bld/$f" "$d/$f"
@@ -125,6 +125,7 @@ quick_bg() {
       [ $rc = 0 ] && date -u +%Y-%m-%dT%H:%MZ > "$VERDICTS/$key"
       rm -rf "$d"
       echo "$rc" > "$log.rc" ) &
+    QUICK_PID=$!
     QUICK_PENDING+=("$n")
 }
 reap() {
@@ -187,7 +188,7 @@ series_tests() {
             accel_key=$prefix
         fi
     done
-    wait
+    [ -z "$QUICK_PID" ] || wait "$QUICK_PID" 2>/dev/null
     reap
     # (the tree at the patch for the first build, at the end for the last)
     if [ -n "$accel_patch" ]; then
@@ -206,6 +207,12 @@ series_tests() {
     git -C "$CSRC" checkout -q series
 }
 
+# bg_jobs: how many of this shell's background tests run (not the
+# prefetch, which is one of its jobs too)
+bg_jobs() {
+    jobs -rp | grep -cvx "${PREFETCH_PID:-none}"
+}
+
 # run_bg NAME CMD...: start one test in the background, at most
 # $CHECK_JOBS (2) at once; report() prints and counts it, as run() does
 CHECK_JOBS=${CHECK_JOBS:-2}
@@ -213,10 +220,20 @@ run_bg() {
     local name=$1 log
     shift
     log=$LOGS/${name//\//_}.log
-    while [ "$(jobs -rp | wc -l)" -ge "$CHECK_JOBS" ]; do
+    while [ "$(bg_jobs)" -ge "$CHECK_JOBS" ]; do
         wait -n
     done
     ( timed "$log" "$@"; echo "$?" > "$log.rc" ) &
+    BG_PIDS+=("$!")
+}
+# wait_bg: until every run_bg test has ended (not the prefetch)
+BG_PIDS=()
+wait_bg() {
+    local p
+    for p in ${BG_PIDS[@]+"${BG_PIDS[@]}"}; do
+        wait "$p" 2>/dev/null
+    done
+    BG_PIDS=()
 }
 report() {
     local name=$1 log rc
@@ -271,7 +288,7 @@ qemu_tests() {
         fi
         run_bg "qemu/${t#qtest-aarch64/}" "$TOP/scripts/tests/qemu-test.sh" "$CBLD" "$t"
     done
-    wait
+    wait_bg
     # The testbed's own patches to L0's QEMU (testbed/l0-patches/): their
     # qtest, on the L0 QEMU the e2e group boots (built here, from ccache)
     cached qemu/l0-qtest "l0qtest-$(l0_key)" "$TOP/scripts/tests/l0-qtest.sh"

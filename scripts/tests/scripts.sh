@@ -53,5 +53,29 @@ if (step "a step that fails" 0 sh -c 'echo /a/path; exit 3') > /dev/null 2>&1; t
     echo "FAIL testbed/run.sh: step() took a command that exited 3 as done"
     bad=$((bad + 1))
 fi
+# check.sh's background work (a patch's quick tests while the next patch
+# builds; QEMU's tests two at a time) does not wait for the prefetch, a
+# background job of the same shell that runs for many minutes when cold
+tmp=$(mktemp -d)
+# shellcheck disable=SC2016
+if ! out=$(cd "$tmp" && timeout 60 bash -c '
+        LOGS=$PWD; CHECK=$PWD; VERDICTS=$PWD; TOP=/nonexistent; CHECK_JOBS=2
+        QUICK_PENDING=()
+        timed() { shift; "$@" > /dev/null 2>&1; }
+        eval "$(sed -n "/^bg_jobs() {/,/^}/p; /^quick_bg() {/,/^}/p;
+                        /^run_bg() {/,/^}/p; /^wait_bg() {/,/^}/p" "$1")"
+        sleep 30 & PREFETCH_PID=$!
+        t0=$SECONDS
+        quick_bg 1 key1 /nonexistent
+        quick_bg 2 key2 /nonexistent
+        run_bg one true; run_bg two true; run_bg three true
+        wait_bg
+        [ -z "$QUICK_PID" ] || wait "$QUICK_PID"
+        echo $((SECONDS - t0))
+        kill $PREFETCH_PID 2> /dev/null' _ "$TOP/scripts/check.sh" 2>&1) || [ "$out" -gt 5 ]; then
+    echo "FAIL scripts/check.sh: quick_bg and run_bg waited for the prefetch ($out s for work of none)"
+    bad=$((bad + 1))
+fi
+rm -rf "$tmp"
 [ $bad = 0 ] || exit 1
-echo "$n shell scripts parse; every one that is run and uses \$TOP sources scripts/config.sh; PIPESTATUS is read where it holds the pipeline's; quick.sh and run.sh's step() fail with a failing command"
+echo "$n shell scripts parse; every one that is run and uses \$TOP sources scripts/config.sh; PIPESTATUS is read where it holds the pipeline's; quick.sh and run.sh's step() fail with a failing command; check.sh's background work does not wait for its prefetch"
