@@ -100,6 +100,49 @@ verdict_accel() {
     echo "$data; nested: $stats"
 }
 
+# verdict_accel_cmdqv: the data checks; L2's kernel took the CMDQV of its
+# vSMMU (cmdqv=on) from the DSDT, with its interrupt; L2's QEMU gave it the
+# host's VINTF (smmuv3_accel_cmdqv_attach) and queues (hw_queue); L0's
+# CMDQV ran L2's TLB invalidations on a guest VINTF's queues
+# (tegra241_vcmdq_cmd VINTF1..), none refused; and while L2's VINTF0 was
+# enabled, no TLBI reached L2's QEMU: none on the main queue
+# (smmuv3_cmdq_opcode), none run by QEMU on a CMDQV queue
+verdict_accel_cmdqv() {
+    local data t=$d/l0-trace.log s1 hwq tlbi main qemu_ran
+    data=$(verdict_data) || { echo "$data"; return 1; }
+    s1=$(grep -c 'smmuv3_accel_install .*(stage 1)' "$log")
+    [ "$s1" -ge 1 ] || { echo "no stage-1 STE of L2 was installed in the host"; return 1; }
+    grep -q 'L2: dmesg: .*found companion CMDQV device: NVDA200C' "$log" ||
+        { echo "L2's kernel did not find its CMDQV (NVDA200C) in the DSDT"; return 1; }
+    grep -q '^ *L2: interrupt: .*tegra241-cmdqv' "$log" ||
+        { echo "L2's kernel has no CMDQV interrupt"; return 1; }
+    grep -q 'smmuv3_accel_cmdqv_attach' "$log" ||
+        { echo "L2's QEMU did not map the host's VINTF into L2"; return 1; }
+    hwq=$(grep -c 'smmuv3_accel_cmdqv_hw_queue LVCMDQ[0-9]: host queue [1-9]' "$log")
+    [ "$hwq" -ge 1 ] || { echo "L2's QEMU allocated no queue in the host"; return 1; }
+    # The page is no DMA target: VFIO leaves it alone (platform bus:
+    # 0xc000000-0xdffffff)
+    grep -qE 'SKIPPING region_add 0xc[0-9a-f]{6} ' "$log" ||
+        { echo "VFIO did not skip the CMDQV's page"; return 1; }
+    ! grep -qE 'region_add \[ram\] 0xc[0-9a-f]{6} ' "$log" ||
+        { echo "VFIO mapped the CMDQV's page for DMA: $(grep -m1 -oE 'region_add \[ram\] 0xc[0-9a-f]{6} .*' "$log")"; return 1; }
+    [ -s "$t" ] || { echo "L0 wrote no trace ($t)"; return 1; }
+    tlbi=$(grep -cE 'tegra241_vcmdq_cmd VINTF[1-9].*SMMU_CMD_TLBI_NH_(VA|ASID)' "$t")
+    [ "$tlbi" -ge 1 ] || { echo "L0's CMDQV ran no TLBI_NH_* on a guest VINTF's queue"; return 1; }
+    ! grep -q 'tegra241_vcmdq_error' "$t" ||
+        { echo "a VCMDQ stopped at a command: $(grep -m1 -o 'tegra241_vcmdq_error.*' "$t")"; return 1; }
+    ! grep -qE 'CMDQ error|unexpected error reported|CMDQV: ' "$log" ||
+        { echo "a command queue error: $(grep -m1 -oE '(CMDQ error|unexpected error reported|CMDQV: ).*' "$log")"; return 1; }
+    main=$(awk '/smmuv3_accel_cmdqv_config .*VINTF0 CONFIG 0x[0-9a-f]*[13579bdf][^0-9a-f]*$/ { on = 1; next }
+                /smmuv3_accel_cmdqv_config / { on = 0; next }
+                on && /smmuv3_cmdq_opcode .*TLBI_NH/ { n++ }
+                END { print n + 0 }' "$log")
+    qemu_ran=$(grep -c 'smmuv3_accel_cmdqv_consume VCMDQ[0-9]: [1-9][0-9]* commands' "$log")
+    [ "$main" = 0 ] && [ "$qemu_ran" = 0 ] ||
+        { echo "TLB invalidations trapped into L2's QEMU with its VINTF0 on: $main on the main queue, $qemu_ran passes of QEMU over a CMDQV queue"; return 1; }
+    echo "$data; L2 found its CMDQV in the DSDT; $hwq queue allocations in the host; L0's CMDQV ran $tlbi TLBI_NH_VA/ASID of L2 on the guest VINTF's queues, none refused; 0 TLBIs trapped into L2's QEMU while L2's VINTF0 was on"
+}
+
 # verdict_refusal: L2's QEMU refused to start, saying $REFUSAL
 verdict_refusal() {
     local rc

@@ -47,7 +47,9 @@ CONFIGURE_FLAGS=(
 )
 stamp="$bld/.configured"
 want="CFLAGS=$cflags ${CONFIGURE_FLAGS[*]} $src"
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+# A meson regeneration that failed leaves no build.ninja behind the stamp
+if [ ! -f "$stamp" ] || [ ! -f "$bld/build.ninja" ] ||
+   [ "$(cat "$stamp")" != "$want" ]; then
     rm -rf "$bld"
     mkdir -p "$bld"
     echo "build: configuring $src in $bld"

@@ -4,7 +4,7 @@
 # <iommu model='smmuv3'><driver accel='on' .../>, in a chroot of the sid root
 # file system of scripts/libvirt/rootfs.sh; the host stays Debian 12.
 #
-# Cases (all by default): caps xml-to-argv define-start refuse-cmdqv
+# Cases (all by default): caps xml-to-argv define-start
 # refuse-emulated-nic refuse-ril-without-accel upstream-diff.  Each prints
 # "PASS libvirt/<case>: <what was seen>" or "FAIL libvirt/<case>: <why>";
 # the exit status is non-zero if any failed.  Logs (libvirtd's, each
@@ -21,7 +21,7 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../config.sh"
 
-ALL="caps xml-to-argv define-start refuse-cmdqv refuse-emulated-nic
+ALL="caps xml-to-argv define-start refuse-emulated-nic
  refuse-ril-without-accel upstream-diff"
 ALL=$(echo $ALL)
 T_VIRSH=${LIBVIRT_TIMEOUT:-60}
@@ -315,8 +315,6 @@ upstream_lines() {
 # Each line runs on both binaries; the verdicts (accepted or refused) must
 # agree, except for the deliberate differences, which are recognized by
 # what the line asks and what each binary said:
-#   (b) cmdqv=on with accel=on: ours refuses (no NVIDIA Tegra241 CMDQV;
-#       seen here only if ours did not refuse the line for want of KVM);
 #   (c) a line with accel=on: both refuse it under TCG, for want of KVM,
 #       so neither's view of the rest of the line is known here (make
 #       compare runs the accel=on lines side by side with KVM, in L1);
@@ -324,7 +322,7 @@ upstream_lines() {
 #       refuses the value when the property is set, before realize checks
 #       for KVM; upstream refuses the same line without accel=on too.
 case_upstream_diff() {
-    local name=upstream-diff line ours up note n=0 bad=0 nb=0 nc=0 nd=0 tab
+    local name=upstream-diff line ours up note n=0 bad=0 nc=0 nd=0 tab
     local upver
     upver=$(timeout "$T_QEMU" chroot "$R" "$SIDQEMU" --version | head -n 1)
     tab=$LOGS/upstream-diff.txt
@@ -339,18 +337,11 @@ case_upstream_diff() {
         ours=$(qemu_try "$QEMU" "$line")
         up=$(qemu_try "$SIDQEMU" "$line")
         note=same
-        local accel_on=0 cmdqv_on=0
+        local accel_on=0
         case "$line" in *accel=on*|*'"accel":true'*) accel_on=1 ;; esac
-        case "$line" in *cmdqv=on*|*'"cmdqv":"on"'*) cmdqv_on=1 ;; esac
         if [ $accel_on = 1 ] && grep -q 'requires KVM' <<<"$up" &&
            grep -q 'needs KVM' <<<"$ours"; then
             note="(c) both need KVM"; nc=$((nc + 1))
-        elif [ $accel_on = 1 ] && [ $cmdqv_on = 1 ]; then
-            if [ "$ours" != ok ] && grep -qi cmdqv <<<"$ours"; then
-                note="(b) deliberate"; nb=$((nb + 1))
-            else
-                note="DIFFERS: ours should refuse cmdqv=on (b)"; bad=$((bad + 1))
-            fi
         elif [ "${ours%%:*}" = "${up%%:*}" ]; then
             if [ $accel_on = 1 ] && grep -q 'requires KVM' <<<"$up"; then
                 local bare=${line/accel=on,/} bours bup
@@ -377,9 +368,9 @@ case_upstream_diff() {
     done < <(upstream_lines)
     echo "    (ours, then upstream; full messages in ${tab#"$TOP"/})"
     if [ $bad = 0 ]; then
-        pass $name "$n command lines, ours and $upver agree but for $nb × (b) cmdqv=on; $nc × (c) both refuse accel=on for want of KVM; $nd × (d) both refuse the value itself"
+        pass $name "$n command lines, ours and $upver agree but for $nc × (c) both refuse accel=on for want of KVM; $nd × (d) both refuse the value itself"
     else
-        fail $name "$bad of $n command lines differ beyond (b)/(c)/(d); see ${tab#"$TOP"/}"
+        fail $name "$bad of $n command lines differ beyond (c)/(d); see ${tab#"$TOP"/}"
     fi
 }
 
@@ -606,11 +597,6 @@ refused() {
     why=$(gone "$dom") || { drop "$dom"; fail "$name" "refused, but $why"; return; }
     drop "$dom"
     pass "$name" "refused by $by: \"$words\""
-}
-
-case_refuse_cmdqv() {
-    refused refuse-cmdqv cmdqv "pciBus='1' accel='on' $FEATURES cmdqv='on'" "" \
-        "no support for the NVIDIA Tegra241 CMDQV"
 }
 
 case_refuse_emulated_nic() {

@@ -164,7 +164,8 @@ objects_live() {
     /iommufd_backend_alloc_viommu / && / \(0\)$/   { live[id("viommu_id")] = "viommu" }
     /iommufd_backend_alloc_vdev / && / \(0\)$/     { live[id("vdev_id")] = "vdevice" }
     /iommufd_backend_alloc_veventq / && / \(0\)$/  { live[id("veventq_id")] = "veventq" }
-    /iommufd_backend_free_id /                     { delete live[id("id")] }
+    /iommufd_backend_alloc_hw_queue / && / \(0\)$/ { live[id("hw_queue_id")] = "hw_queue" }
+    /iommufd_backend_free_id / && / \(0\)$/       { delete live[id("id")] }
     END { for (k in live) printf "%s:%s ", live[k], k }' /tmp/l2-qemu.log | sed 's/ $//'
 }
 

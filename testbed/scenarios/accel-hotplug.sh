@@ -6,24 +6,31 @@
 # hot-plugged device's bus-master address space is system memory, as the
 # cold-plugged one's.
 
-settings() {
+# hotplug_settings CYCLES VSMMU_OPTIONS: the settings of a hotplug run
+# (accel-cmdqv-hotplug has its own options and cycles)
+hotplug_settings() {
+    CYCLES=$1
     # (the bounds grow with the cycles: 10 take about 2.5 minutes)
-    LONG=$(( (HOTPLUG_CYCLES + 9) / 10 ))
+    LONG=$(( (CYCLES + 9) / 10 ))
     L2LONG=$LONG
     NEEDS=accel
     L2FW=uefi
-    L1_APPEND="kmemleak=on e2e.cycles=$HOTPLUG_CYCLES"
-    L2_ARGS="-device pcie-root-port,id=rp0,chassis=1,bus=pcie.0 -device arm-smmuv3,primary-bus=pcie.0,accel=on -trace iommufd_backend_* -trace smmuv3_accel_* -d guest_errors -D /tmp/l2-qemu.log @HOSTDEV@,bus=rp0"
-    L2_APPEND="e2e.hotplug=$HOTPLUG_CYCLES"
+    L1_APPEND="kmemleak=on e2e.cycles=$CYCLES"
+    L2_ARGS="-device pcie-root-port,id=rp0,chassis=1,bus=pcie.0 -device arm-smmuv3,primary-bus=pcie.0,accel=on$2 -trace iommufd_backend_* -trace smmuv3_accel_* -d guest_errors -D /tmp/l2-qemu.log @HOSTDEV@,bus=rp0"
+    L2_APPEND="e2e.hotplug=$CYCLES"
 }
 
-verdict() {
+settings() { hotplug_settings "$HOTPLUG_CYCLES" ""; }
+
+verdict() { verdict_hotplug; }
+
+verdict_hotplug() {
     # Every cycle: the guest's data check, nothing of the vSMMU left in
     # the host after the removal, a vIOMMU allocated again at the add;
     # no kmemleak report; the VMM's RSS after the removals.
     local c n rss0 rss1 rss3 growth from
     grep -q '^E2E-HOTPLUG-FAIL' "$log" && { grep -m1 '^E2E-HOTPLUG-FAIL' "$log"; return 1; }
-    for c in $(seq 1 "$HOTPLUG_CYCLES"); do
+    for c in $(seq 1 "$CYCLES"); do
         grep -q "^ *E2E-L2-PLUG $c ok" "$log" || { echo "cycle $c: the guest's data check did not pass"; return 1; }
         line=$(grep "^E2E-HOTPLUG $c unplugged" "$log")
         case "$line" in
@@ -53,22 +60,22 @@ verdict() {
     # cycle moved 2 KiB on average in a clean run, 150 KiB the first.)
     rss0=$(sed -n 's/^E2E-HOTPLUG 1 unplugged.*RSS \([0-9]*\) KiB/\1/p' "$log")
     rss3=$(sed -n 's/^E2E-HOTPLUG 3 unplugged.*RSS \([0-9]*\) KiB/\1/p' "$log")
-    rss1=$(sed -n "s/^E2E-HOTPLUG $HOTPLUG_CYCLES unplugged.*RSS \([0-9]*\) KiB/\1/p" "$log")
+    rss1=$(sed -n "s/^E2E-HOTPLUG $CYCLES unplugged.*RSS \([0-9]*\) KiB/\1/p" "$log")
     if [ -z "$rss0" ] || [ -z "$rss1" ]; then
         echo "the VMM's RSS was not read after the first or the last removal"
         return 1
     fi
-    growth=$(( (rss1 - rss0) / (HOTPLUG_CYCLES - 1) ))
+    growth=$(( (rss1 - rss0) / (CYCLES - 1) ))
     from=first
-    if [ "$HOTPLUG_CYCLES" -ge 6 ]; then
+    if [ "$CYCLES" -ge 6 ]; then
         from=third
         [ -n "$rss3" ] || { echo "the VMM's RSS was not read after the third removal"; return 1; }
-        growth=$(( (rss1 - rss3) / (HOTPLUG_CYCLES - 3) ))
+        growth=$(( (rss1 - rss3) / (CYCLES - 3) ))
         [ "$growth" -le "$RSS_BOUND" ] || {
             echo "the VMM's RSS grew by $growth KiB per cycle from the third removal to the last ($rss3 to $rss1 KiB; bound $RSS_BOUND)"
             return 1; }
     fi
-    echo "$HOTPLUG_CYCLES unplug/plug cycles, data checked each time, the vIOMMU freed at each removal and allocated at each add; kmemleak: $KMEMLEAK; VMM RSS $rss0 KiB after the first removal, $rss3 after the third, $rss1 after the last: ${growth} KiB per cycle from the $from (bound $RSS_BOUND, from the third)"
+    echo "$CYCLES unplug/plug cycles, data checked each time, the vIOMMU freed at each removal and allocated at each add; kmemleak: $KMEMLEAK; VMM RSS $rss0 KiB after the first removal, $rss3 after the third, $rss1 after the last: ${growth} KiB per cycle from the $from (bound $RSS_BOUND, from the third)"
 }
 
 # In L1 (guest/l1-init.sh calls it, with guest/l1-lib.sh)
