@@ -108,7 +108,7 @@ verdict_accel() {
 # enabled, no TLBI reached L2's QEMU: none on the main queue
 # (smmuv3_cmdq_opcode), none run by QEMU on a CMDQV queue
 verdict_accel_cmdqv() {
-    local data t=$d/l0-trace.log s1 hwq tlbi main qemu_ran
+    local data t=$d/l0-trace.log s1 hwq tlbi main qemu_ran badvmid
     data=$(verdict_data) || { echo "$data"; return 1; }
     s1=$(grep -c 'smmuv3_accel_install .*(stage 1)' "$log")
     [ "$s1" -ge 1 ] || { echo "no stage-1 STE of L2 was installed in the host"; return 1; }
@@ -120,15 +120,37 @@ verdict_accel_cmdqv() {
         { echo "L2's QEMU did not map the host's VINTF into L2"; return 1; }
     hwq=$(grep -c 'smmuv3_accel_cmdqv_hw_queue LVCMDQ[0-9]: host queue [1-9]' "$log")
     [ "$hwq" -ge 1 ] || { echo "L2's QEMU allocated no queue in the host"; return 1; }
-    # The page is no DMA target: VFIO leaves it alone (platform bus:
+    # The page is no DMA target: VFIO leaves it alone.  Its section is the
+    # 64 KiB at the CMDQV's base + 0x30000, both skipped (platform bus:
     # 0xc000000-0xdffffff)
-    grep -qE 'SKIPPING region_add 0xc[0-9a-f]{6} ' "$log" ||
+    [ "$(awk '
+        function hex(h,   i, n) { n = 0; h = tolower(h); sub(/^0x/, "", h)
+            for (i = 1; i <= length(h); i++) n = n * 16 + index("0123456789abcdef", substr(h, i, 1)) - 1
+            return n }
+        /vfio_listener_region_skip SKIPPING region_add 0xc/ { end[hex($5)] = hex($7) }
+        END { for (s in end) if (end[s] - s == 65535 && ((s - 196608) in end)) f = 1
+              print f + 0 }' "$log")" = 1 ] ||
         { echo "VFIO did not skip the CMDQV's page"; return 1; }
     ! grep -qE 'region_add \[ram\] 0xc[0-9a-f]{6} ' "$log" ||
         { echo "VFIO mapped the CMDQV's page for DMA: $(grep -m1 -oE 'region_add \[ram\] 0xc[0-9a-f]{6} .*' "$log")"; return 1; }
     [ -s "$t" ] || { echo "L0 wrote no trace ($t)"; return 1; }
     tlbi=$(grep -cE 'tegra241_vcmdq_cmd VINTF[1-9].*SMMU_CMD_TLBI_NH_(VA|ASID)' "$t")
     [ "$tlbi" -ge 1 ] || { echo "L0's CMDQV ran no TLBI_NH_* on a guest VINTF's queue"; return 1; }
+    # ... each with the VINTF's VMID (L1's for L2), whatever L2 wrote
+    badvmid=$(awk '
+        function hex(h,   i, n) { n = 0; h = tolower(h); sub(/^0x/, "", h)
+            for (i = 1; i <= length(h); i++) n = n * 16 + index("0123456789abcdef", substr(h, i, 1)) - 1
+            return n }
+        /tegra241_vintf_config VINTF[1-9] enabled=1/ {
+            v = $0; sub(/.*VINTF/, "", v); sub(/ .*/, "", v)
+            m = $0; sub(/.*vmid=/, "", m); sub(/[^0-9].*/, "", m); vmid[v] = m }
+        /tegra241_vcmdq_cmd VINTF[1-9].*SMMU_CMD_TLBI_NH_(VA|ASID)/ {
+            v = $0; sub(/.*VINTF/, "", v); sub(/ .*/, "", v)
+            w = $0; sub(/.*word1=/, "", w); sub(/[^0-9a-fx].*/, "", w)
+            if (!(v in vmid) || vmid[v] == 0 || hex(w) % 65536 != vmid[v]) n++ }
+        END { print n + 0 }' "$t")
+    [ "$badvmid" = 0 ] ||
+        { echo "$badvmid TLBIs of a guest VINTF ran without its VMID"; return 1; }
     ! grep -q 'tegra241_vcmdq_error' "$t" ||
         { echo "a VCMDQ stopped at a command: $(grep -m1 -o 'tegra241_vcmdq_error.*' "$t")"; return 1; }
     ! grep -qE 'CMDQ error|unexpected error reported|CMDQV: ' "$log" ||
@@ -140,7 +162,7 @@ verdict_accel_cmdqv() {
     qemu_ran=$(grep -c 'smmuv3_accel_cmdqv_consume VCMDQ[0-9]: [1-9][0-9]* commands' "$log")
     [ "$main" = 0 ] && [ "$qemu_ran" = 0 ] ||
         { echo "TLB invalidations trapped into L2's QEMU with its VINTF0 on: $main on the main queue, $qemu_ran passes of QEMU over a CMDQV queue"; return 1; }
-    echo "$data; L2 found its CMDQV in the DSDT; $hwq queue allocations in the host; L0's CMDQV ran $tlbi TLBI_NH_VA/ASID of L2 on the guest VINTF's queues, none refused; 0 TLBIs trapped into L2's QEMU while L2's VINTF0 was on"
+    echo "$data; L2 found its CMDQV in the DSDT; $hwq queue allocations in the host; L0's CMDQV ran $tlbi TLBI_NH_VA/ASID of L2 on the guest VINTF's queues, each with the VINTF's VMID, none refused; 0 TLBIs trapped into L2's QEMU while L2's VINTF0 was on"
 }
 
 # verdict_refusal: L2's QEMU refused to start, saying $REFUSAL

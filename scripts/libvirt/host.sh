@@ -313,8 +313,9 @@ upstream_lines() {
 }
 
 # Each line runs on both binaries; the verdicts (accepted or refused) must
-# agree, except for the deliberate differences, which are recognized by
-# what the line asks and what each binary said:
+# agree.  Two kinds of lines are judged apart, recognized by what the line
+# asks and what each binary said (both refuse them, for a reason that
+# hides the rest of the line):
 #   (c) a line with accel=on: both refuse it under TCG, for want of KVM,
 #       so neither's view of the rest of the line is known here (make
 #       compare runs the accel=on lines side by side with KVM, in L1);

@@ -28,7 +28,7 @@ verdict_hotplug() {
     # Every cycle: the guest's data check, nothing of the vSMMU left in
     # the host after the removal, a vIOMMU allocated again at the add;
     # no kmemleak report; the VMM's RSS after the removals.
-    local c n rss0 rss1 rss3 growth from
+    local c n rss0 rss1 rss3 growth from bound
     grep -q '^E2E-HOTPLUG-FAIL' "$log" && { grep -m1 '^E2E-HOTPLUG-FAIL' "$log"; return 1; }
     for c in $(seq 1 "$CYCLES"); do
         grep -q "^ *E2E-L2-PLUG $c ok" "$log" || { echo "cycle $c: the guest's data check did not pass"; return 1; }
@@ -67,15 +67,17 @@ verdict_hotplug() {
     fi
     growth=$(( (rss1 - rss0) / (CYCLES - 1) ))
     from=first
+    bound="no bound under 6 cycles"
     if [ "$CYCLES" -ge 6 ]; then
         from=third
+        bound="bound $RSS_BOUND, from the third"
         [ -n "$rss3" ] || { echo "the VMM's RSS was not read after the third removal"; return 1; }
         growth=$(( (rss1 - rss3) / (CYCLES - 3) ))
         [ "$growth" -le "$RSS_BOUND" ] || {
             echo "the VMM's RSS grew by $growth KiB per cycle from the third removal to the last ($rss3 to $rss1 KiB; bound $RSS_BOUND)"
             return 1; }
     fi
-    echo "$CYCLES unplug/plug cycles, data checked each time, the vIOMMU freed at each removal and allocated at each add; kmemleak: $KMEMLEAK; VMM RSS $rss0 KiB after the first removal, $rss3 after the third, $rss1 after the last: ${growth} KiB per cycle from the $from (bound $RSS_BOUND, from the third)"
+    echo "$CYCLES unplug/plug cycles, data checked each time, the vIOMMU freed at each removal and allocated at each add; kmemleak: $KMEMLEAK; VMM RSS $rss0 KiB after the first removal, $rss3 after the third, $rss1 after the last: ${growth} KiB per cycle from the $from ($bound)"
 }
 
 # In L1 (guest/l1-init.sh calls it, with guest/l1-lib.sh)
