@@ -86,6 +86,9 @@ qmp() {
     i=0
     while [ $i -lt $((${2:-60} * 10)) ]; do
         QMP_REPLY=$(grep -m1 "\"id\": $QMP_ID[,}]" "$QMPLOG")
+        # A reply the VMM is still writing (a long one: info mtree) is not
+        # one yet: a whole one ends with } (and the \r of its line)
+        case "$QMP_REPLY" in *'}'|*'}'?) ;; *) QMP_REPLY= ;; esac
         if [ -n "$QMP_REPLY" ]; then
             case "$QMP_REPLY" in *'"error"'*) return 1 ;; esac
             return 0
