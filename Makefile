@@ -68,7 +68,7 @@ e2e:
 # The lifecycle loops at full length: 20 hotplug cycles, 20 reboots/resets
 soak:
 	@E2E_HOTPLUG_CYCLES=20 E2E_REBOOT_CYCLES=20 testbed/run.sh \
-	    accel-hotplug accel-reboot-loop
+	    accel-hotplug accel-reboot-loop accel-cmdqv-hotplug
 
 bench:
 	@scripts/bench/bench.sh

@@ -60,8 +60,10 @@ wait_disk() {
 # write of the device into guest memory), write the pattern (the device
 # DMA-reads guest memory) and read it back.
 data_check() {
-    sha=$(dd if=$1 bs=64k count=$((known / 64)) iflag=direct 2>/dev/null | sha256sum | cut -d' ' -f1)
+    sha=$(dd if=$1 bs=64k count=$((known / 64)) iflag=direct 2>/tmp/dd.err | sha256sum | cut -d' ' -f1)
     echo "E2E-L2-READ sha256=$sha"
+    # (a read that fails says why, for the verdict's reader)
+    grep -v 'records\|copied' /tmp/dd.err | sed 's/^/L2: dd: /'
     awk -v tag="$tag" 'BEGIN { for (i = 0; i < 4096; i++) printf "%-8.8s%07d\n", tag, i }' > /tmp/pat
     dd if=/tmp/pat of=$1 bs=64k seek=$((off / 64)) oflag=direct conv=fsync 2>/dev/null ||
         { say "pattern write failed"; return 1; }

