@@ -117,14 +117,17 @@ for c in $(seq 1 "$cycles"); do
         { echo "E2E-HOTPLUG-FAIL $c: the guest's data check failed"; break; }
     # cold-plugged (1) and hot-plugged (2)
     if [ "$c" -le 2 ]; then
-        # (once, under load, the tree came without the device's address
-        # space: asked again, up to three times, when nothing was found)
+        # (under load, the tree came without the device's address space,
+        # at times three times in a row: asked again, up to ten times, 2 s
+        # apart, and the reply shown when nothing was found)
         as=
-        for try in 1 2 3; do
+        for try in 1 2 3 4 5 6 7 8 9 10; do
             as=$(bus_master_of)
             [ -n "$as" ] && break
-            sleep 1
+            sleep 2
         done
+        [ -n "$as" ] ||
+            echo "E2E-HOTPLUG-AS-REPLY $c $(printf '%s' "$QMP_REPLY" | cut -c1-300)"
         echo "E2E-HOTPLUG-AS $c $as"
     fi
     qmp '{"execute": "device_del", "arguments": {"id": "nvme0"}}' ||
