@@ -77,5 +77,25 @@ if ! out=$(cd "$tmp" && timeout 60 bash -c '
     bad=$((bad + 1))
 fi
 rm -rf "$tmp"
+# L1's reading of "info mtree" (testbed/guest/l1-lib.sh) finds the
+# device's bus-master address space wherever QEMU prints it: first (right
+# after '{"return": "'), in a group of address spaces with one root, or
+# after others
+eval "$(sed -n '/^mtree_bus_master() {/,/^}/p' "$TOP/testbed/guest/l1-lib.sh")"
+bm='  0000000000000000-ffffffffffffffff (prio 0, i/o): bus master container\r\n    0000000000000000-ffffffffffffffff (prio 0, i/o): alias bus master @'
+vfio="address-space: vfio-pci\r\n${bm}system 0000000000000000-ffffffffffffffff\r\n\r\n"
+other="address-space: virtio-net-pci\r\n${bm}smmuv3-iommu-memory-region-8-0 0000000000000000-ffffffffffffffff\r\n\r\n"
+for reply in "{\"return\": \"$vfio$other\", \"id\": 7}" \
+             "{\"return\": \"$other$vfio\", \"id\": 7}" \
+             "{\"return\": \"${other}address-space: nvme\r\n$vfio\", \"id\": 7}"; do
+    got=$(printf '%s\n' "$reply" | mtree_bus_master vfio-pci)
+    [ "$got" = system ] || {
+        echo "FAIL testbed/guest/l1-lib.sh: mtree_bus_master found '$got', not 'system', in: $reply"
+        bad=$((bad + 1)); }
+done
+got=$(printf '%s\n' "{\"return\": \"$other\", \"id\": 7}" | mtree_bus_master vfio-pci)
+[ -z "$got" ] || {
+    echo "FAIL testbed/guest/l1-lib.sh: mtree_bus_master found '$got' for a device that is not in the tree"
+    bad=$((bad + 1)); }
 [ $bad = 0 ] || exit 1
-echo "$n shell scripts parse; every one that is run and uses \$TOP sources scripts/config.sh; PIPESTATUS is read where it holds the pipeline's; quick.sh and run.sh's step() fail with a failing command; check.sh's background work does not wait for its prefetch"
+echo "$n shell scripts parse; every one that is run and uses \$TOP sources scripts/config.sh; PIPESTATUS is read where it holds the pipeline's; quick.sh and run.sh's step() fail with a failing command; check.sh's background work does not wait for its prefetch; L1 reads the bus-master address space in any order of info mtree"

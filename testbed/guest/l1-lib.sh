@@ -104,6 +104,20 @@ qmp() {
     return 1
 }
 
+# mtree_bus_master NAME: what the bus-master address space of the PCI
+# device NAME (its type's name, as QEMU names that address space) is an
+# alias of, in the reply to "info mtree" over QMP (on stdin): "system"
+# for a device the host translates.  QEMU prints the address spaces in
+# an order that differs from run to run (a hash of pointers), so the one
+# wanted may come first, right after '{"return": "' on the reply's line;
+# address spaces that share a root are listed together before it.
+mtree_bus_master() {
+    awk '{ sub(/^\{"return": "/, ""); gsub(/\\r\\n/, "\n"); print }' | awk -v as="$1" '
+        /^address-space: / { f = (grp && f) || $0 == ("address-space: " as); grp = 1; next }
+        { grp = 0 }
+        f && / alias bus master @/ { sub(/.* alias bus master @/, ""); print $1; exit }'
+}
+
 # vsmmu_counter NAME: a counter of the accelerated vSMMU (id smmu0) over
 # QMP: its property x-NAME, or NAME in builds from before the x- prefix
 # (bench-flood's older build); "?" when neither answers

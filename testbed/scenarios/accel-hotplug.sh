@@ -98,18 +98,6 @@ say "starting L2 for $cycles hotplug cycles: $*"
 l2_start "$@"
 add='{"execute": "device_add", "arguments": {"driver": "vfio-pci", "id": "nvme0", "host": "'$bdf'", "iommufd": "iommufd0", "bus": "rp0"}}'
 
-# What the bus-master address space of the vfio-pci device is an alias of,
-# in the VMM's memory tree (info mtree): "system" for a device the host
-# translates, whether it came with the machine or was hot-plugged
-bus_master_of() {
-    qmp '{"execute": "human-monitor-command", "arguments": {"command-line": "info mtree"}}' ||
-        { echo "(info mtree: $QMP_REPLY)"; return; }
-    printf '%s\n' "$QMP_REPLY" | awk '{ gsub(/\\r\\n/, "\n"); print }' | awk '
-        /^address-space: vfio-pci/ { f = 1; next }
-        /^address-space:/ { f = 0 }
-        f && / alias bus master @/ { sub(/.* alias bus master @/, ""); print $1; exit }'
-}
-
 for c in $(seq 1 "$cycles"); do
     l2_wait "E2E-L2-PLUG $c " 1 240 ||
         { echo "E2E-HOTPLUG-FAIL $c: the guest did not see the device"; break; }
@@ -117,12 +105,16 @@ for c in $(seq 1 "$cycles"); do
         { echo "E2E-HOTPLUG-FAIL $c: the guest's data check failed"; break; }
     # cold-plugged (1) and hot-plugged (2)
     if [ "$c" -le 2 ]; then
-        # (under load, the tree came without the device's address space,
-        # at times three times in a row: asked again, up to ten times, 2 s
-        # apart, and the reply shown when nothing was found)
+        # What the bus-master address space of the vfio-pci device is an
+        # alias of in the VMM's memory tree: "system" for a device the
+        # host translates, cold- or hot-plugged
         as=
-        for try in 1 2 3 4 5 6 7 8 9 10; do
-            as=$(bus_master_of)
+        for try in 1 2 3; do
+            if qmp '{"execute": "human-monitor-command", "arguments": {"command-line": "info mtree"}}'; then
+                as=$(printf '%s\n' "$QMP_REPLY" | mtree_bus_master vfio-pci)
+            else
+                as="(info mtree: $QMP_REPLY)"
+            fi
             [ -n "$as" ] && break
             sleep 2
         done
