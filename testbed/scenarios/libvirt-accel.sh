@@ -7,7 +7,11 @@
 # attaches libvirt's root file system (scripts/libvirt/l1-rootfs.sh) as a
 # virtio disk.
 
-settings() {
+settings() { libvirt_settings; }
+
+# libvirt_settings: the settings of a libvirt run (libvirt-accel-cmdqv
+# adds to them)
+libvirt_settings() {
     NEEDS=accel
     L2FW=uefi
     L0_LVDISK=1
@@ -19,10 +23,13 @@ settings() {
     L2_APPEND="iommu.strict=1 e2e.reboot=1 e2e.hold=1"
 }
 
-verdict() {
-    # libvirt's words on any failure; then how QEMU got /dev/iommu and
-    # the vfio cdev; accel-strict's checks of the guest; what virsh
-    # destroy left in L1.
+verdict() { verdict_libvirt "verdict_accel strict"; }
+
+# verdict_libvirt GUEST_VERDICT: libvirt's words on any failure; then how
+# QEMU got /dev/iommu and the vfio cdev; the checks of the guest (the
+# command GUEST_VERDICT: accel-strict's here); what virsh destroy left in
+# L1.
+verdict_libvirt() {
     local line want after probe
     line=$(grep -m1 '^E2E-LIBVIRT-FAIL ' "$log" | sed 's/^E2E-LIBVIRT-FAIL //')
     [ -z "$line" ] || { echo "libvirt: $line"; return 1; }
@@ -40,7 +47,7 @@ verdict() {
     # the running QEMU)
     grep -q "^E2E-LIBVIRT-QEMU holders \[.*$(sed -n 's/^E2E-LIBVIRT-QEMU pid //p' "$log"):/dev/iommu" "$log" ||
         { echo "the holders of /dev/iommu do not include the running QEMU: $(grep -m1 '^E2E-LIBVIRT-QEMU holders' "$log")"; return 1; }
-    verdict_accel strict > "$d/accel-result" ||
+    $1 > "$d/accel-result" ||
         { echo "the guest under libvirt: $(cat "$d/accel-result")"; return 1; }
     after=$(sed -n 's/^E2E-LIBVIRT-AFTER //p' "$log")
     case "$after" in
@@ -159,11 +166,25 @@ lv_domain_xml() {
     <qemu:arg value='smmuv3_accel_*'/>
     <qemu:arg value='-trace'/>
     <qemu:arg value='iommufd_backend_*'/>
+$(lv_cmdqv_traces)
     <qemu:arg value='-D'/>
     <qemu:arg value='$LV_QLOG'/>
   </qemu:commandline>
 </domain>
 EOT
+}
+
+# lv_cmdqv_traces: with cmdqv on, what verdict_accel_cmdqv reads in the
+# VMM's trace: the commands it ran on the main queue, and VFIO's view of
+# the VINTF page
+lv_cmdqv_traces() {
+    case ",$(param e2e.lv_iommu)," in
+    *,cmdqv:on,*)
+        for t in smmuv3_cmdq_opcode vfio_listener_region_add_ram vfio_listener_region_skip; do
+            echo "    <qemu:arg value='-trace'/>"
+            echo "    <qemu:arg value='$t'/>"
+        done ;;
+    esac
 }
 
 # lv_watch: every 60 s, the user processes of L1 with their state and
