@@ -258,8 +258,12 @@ refusal() {
 }
 
 # make bench: the L2 configurations compared, in this order, on one device
-BENCH_CONFIGS="none accel-strict accel-lazy virtio-iommu accel-ril-off
- accel-ril-off-nobatch"
+# (on a host SMMU with a CMDQV, L0's emulated one: cmdqv=off but in the
+# accel-cmdqv ones); bench-short: all but the CMDQV ones, on a host SMMU
+# without one
+BENCH_CONFIGS=${E2E_BENCH_CONFIGS:-"none accel-strict accel-lazy accel-cmdqv-strict
+ accel-cmdqv-lazy virtio-iommu accel-ril-off accel-ril-off-nobatch"}
+BENCH_SHORT_CONFIGS=$(echo $BENCH_CONFIGS | tr ' ' '\n' | grep -v cmdqv | tr '\n' ' ')
 BENCH_SMMU="-device arm-smmuv3,primary-bus=pcie.0,id=smmu0,accel=on"
 
 # bench_config NAME: BENCH_ARGS and BENCH_APPEND of an L2 run of make bench
@@ -267,13 +271,40 @@ bench_config() {
     BENCH_APPEND="iommu.strict=1"
     case "$1" in
     none) BENCH_ARGS="" ;;
-    accel-strict) BENCH_ARGS=$BENCH_SMMU ;;
-    accel-lazy) BENCH_ARGS=$BENCH_SMMU; BENCH_APPEND="iommu.strict=0" ;;
+    accel-strict) BENCH_ARGS="$BENCH_SMMU,cmdqv=off" ;;
+    accel-lazy) BENCH_ARGS="$BENCH_SMMU,cmdqv=off"; BENCH_APPEND="iommu.strict=0" ;;
+    accel-cmdqv-strict) BENCH_ARGS="$BENCH_SMMU,cmdqv=on" ;;
+    accel-cmdqv-lazy) BENCH_ARGS="$BENCH_SMMU,cmdqv=on"; BENCH_APPEND="iommu.strict=0" ;;
     virtio-iommu) BENCH_ARGS="-device virtio-iommu-pci" ;;
-    accel-ril-off) BENCH_ARGS="$BENCH_SMMU,ril=off" ;;
+    accel-ril-off) BENCH_ARGS="$BENCH_SMMU,ril=off,cmdqv=off" ;;
     # (a test-only switch: one host call per command)
-    accel-ril-off-nobatch) BENCH_ARGS="$BENCH_SMMU,ril=off,x-accel-no-batch=on" ;;
+    accel-ril-off-nobatch) BENCH_ARGS="$BENCH_SMMU,ril=off,cmdqv=off,x-accel-no-batch=on" ;;
     esac
+}
+
+# verdict_bench CONFIGS: every configuration of CONFIGS ran, every workload
+# verified, and an accelerated vSMMU's counters were read (host calls in
+# each but the CMDQV ones, whose invalidations need none); the table
+verdict_bench() {
+    local c n n0 calls
+    grep -q '^E2E-BENCH-DONE' "$log" || { echo "the benchmark did not finish"; return 1; }
+    grep -q '^E2E-BENCH-FAIL' "$log" && { grep -m1 '^E2E-BENCH-FAIL' "$log"; return 1; }
+    n0=$(grep -c "^E2E-BENCH none " "$log")
+    for c in $1; do
+        n=$(grep -c "^E2E-BENCH $c " "$log")
+        [ "$n" -ge 4 ] && [ "$n" = "$n0" ] ||
+            { echo "configuration $c: $n workload runs, none: $n0"; return 1; }
+        case $c in
+        accel-cmdqv*) ;;
+        accel*)
+            calls=$(grep "^E2E-BENCH $c " "$log" | sed 's/.* host-calls=\([0-9-]*\) .*/\1/' | awk '{ t += $1 } END { print t + 0 }')
+            [ "${calls:-0}" -gt 0 ] || { echo "configuration $c: no host call counted"; return 1; } ;;
+        esac
+    done
+    grep '^E2E-BENCH ' "$log" | grep -qvE 'verify=(ok|written) ' &&
+        { echo "a workload did not verify: $(grep '^E2E-BENCH ' "$log" | grep -vE 'verify=(ok|written) ' | head -n 1)"; return 1; }
+    "$TOP/scripts/bench/table.sh" "$log" > "$d/table" || { echo "no table"; return 1; }
+    echo "$(grep -c '^E2E-BENCH ' "$log") workloads in $(echo $1 | wc -w) configurations, all verified; table in ${d#"$TOP"/}/table"
 }
 
 # bench-flood: its table

@@ -6,13 +6,16 @@
 #      in nanoseconds and, with valgrind, in instructions (callgrind), which
 #      do not depend on the machine's load;
 #   2. the testbed's DMA benchmark: one L0 boot, L2 runs with no vIOMMU,
-#      accel strict and lazy, virtio-iommu, and accel with ril=off with and
-#      without batching (testbed/run.sh bench, scripts/bench/table.sh);
+#      accel strict and lazy, the same with cmdqv=on (L0's emulated CMDQV),
+#      virtio-iommu, and accel with ril=off with and without batching
+#      (testbed/run.sh bench, scripts/bench/table.sh);
 #   3. the longest hold of the vCPU and the main loop for a guest that fills
 #      its command queue (testbed/run.sh bench-flood): the current L2 QEMU
 #      and, in the same L0 boot, the older build E2E_FLOOD_OLD (before the
 #      bound on one pass over the queue), when it is in the cache.
-# E2E_BENCH_REPS (3) and E2E_BENCH_MIB (16) size part 2.
+# E2E_BENCH_REPS (3) and E2E_BENCH_MIB (16) size part 2;
+# E2E_BENCH_CONFIGS="none accel-cmdqv-strict ..." runs only these of its
+# configurations (testbed/lib.sh's BENCH_CONFIGS; none among them).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../config.sh"

@@ -3,11 +3,12 @@
 # that is run (not sourced) and uses $TOP defines it by sourcing
 # scripts/config.sh: nothing exports TOP, so a script that relies on its
 # caller's stops under set -u on a machine where that caller is not the
-# one it was tried with.  The e2e scenarios (testbed/scenarios/) are
-# sourced by testbed/run.sh, which sources config.sh.  And no test
-# runner can pass a failing command: PIPESTATUS is not read where "||
-# true" has reset it, and quick.sh and run.sh's step() are run with a
-# command that fails.
+# one it was tried with.  The e2e scenarios (testbed/scenarios/) and
+# testbed/lib.sh are sourced by testbed/run.sh, which sources config.sh.
+# And no test runner can pass a failing command: PIPESTATUS is not read
+# where "|| true" has reset it, and quick.sh and run.sh's step() are run
+# with a command that fails.  And a few of the testbed's and make bench's
+# parsers, on made-up input.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../config.sh"
@@ -20,7 +21,7 @@ while IFS= read -r f; do
         bad=$((bad + 1))
         continue
     fi
-    case "$f" in testbed/scenarios/*|scripts/config.sh) continue ;; esac
+    case "$f" in testbed/scenarios/*|testbed/lib.sh|scripts/config.sh) continue ;; esac
     if grep -qE '\$\{?TOP\b' "$f" && ! grep -qE '^[^#]*(\.|source) .*config\.sh' "$f"; then
         echo "FAIL $f uses \$TOP but does not source scripts/config.sh (use the script's own directory, or source it)"
         bad=$((bad + 1))
@@ -97,5 +98,19 @@ got=$(printf '%s\n' "{\"return\": \"$other\", \"id\": 7}" | mtree_bus_master vfi
 [ -z "$got" ] || {
     echo "FAIL testbed/guest/l1-lib.sh: mtree_bus_master found '$got' for a device that is not in the tree"
     bad=$((bad + 1)); }
+# make bench's table reads the cmdqv=on targets off the rows: met, and
+# not met where a row forwarded commands
+tmp=$(mktemp)
+for r in "none 10.0 0" "accel-cmdqv-strict 9.5 0" "accel-cmdqv-lazy 9.8 2"; do
+    set -- $r
+    echo "E2E-BENCH $1 1 read seq bs=4096 qd=1 bytes=2097152 MBps=$2 IOPS=2500 verify=ok host-calls=$(($3 / 2)) cmds=$3 syncs=$(($3 / 2)) cpu-ticks=10"
+done > "$tmp"
+out=$("$TOP/scripts/bench/table.sh" "$tmp")
+echo "$out" | grep -q 'cmdqv=on strict >= 0.9 x no vIOMMU, seq-4K-qd1-read: 0.95, met$' &&
+    echo "$out" | grep -q 'during the I/O, target 0: 2, not met: seq-4K-qd1-read/accel-cmdqv-lazy$' || {
+    echo "FAIL scripts/bench/table.sh: the cmdqv=on targets are not read off the rows:"
+    echo "$out" | sed 's/^/    /'
+    bad=$((bad + 1)); }
+rm -f "$tmp"
 [ $bad = 0 ] || exit 1
-echo "$n shell scripts parse; every one that is run and uses \$TOP sources scripts/config.sh; PIPESTATUS is read where it holds the pipeline's; quick.sh and run.sh's step() fail with a failing command; check.sh's background work does not wait for its prefetch; L1 reads the bus-master address space in any order of info mtree"
+echo "$n shell scripts parse; every one that is run and uses \$TOP sources scripts/config.sh; PIPESTATUS is read where it holds the pipeline's; quick.sh and run.sh's step() fail with a failing command; check.sh's background work does not wait for its prefetch; L1 reads the bus-master address space in any order of info mtree; make bench's table reads the cmdqv=on targets"
