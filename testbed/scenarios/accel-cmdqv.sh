@@ -6,7 +6,11 @@
 # from L2's memory without L2's QEMU.  Strict invalidation; L2 reboots
 # once and checks the data again.
 
-settings() {
+settings() { cmdqv_settings; }
+
+# cmdqv_settings: the settings of a cmdqv=on run (accel-cmdqv-lazy changes
+# the guest's invalidation)
+cmdqv_settings() {
     NEEDS=accel
     L2FW=uefi
     L0_SMMU="stage=nested,s2fwb=on,x-tegra241-cmdqv=on"
