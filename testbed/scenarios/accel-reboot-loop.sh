@@ -5,21 +5,28 @@
 # moves to another root port (bus), so its StreamID changes, and it must
 # still be translated; kmemleak finds nothing.
 
-settings() {
+settings() { reboot_settings "$REBOOT_CYCLES" ""; }
+
+# reboot_settings CYCLES VSMMU_OPTIONS: the settings of a reboot loop
+# (accel-cmdqv-reboot-loop has its own options and cycles)
+reboot_settings() {
+    CYCLES=$1
     # (the bounds grow with the boots: 6 take about 3.5 minutes)
-    LONG=$(( (REBOOT_CYCLES + 5) / 6 ))
+    LONG=$(( (CYCLES + 5) / 6 ))
     L2LONG=$LONG
     NEEDS=accel
     L2FW=uefi
-    L1_APPEND="kmemleak=on e2e.cycles=$REBOOT_CYCLES"
-    L2_ARGS="-device pcie-root-port,id=rp0,chassis=1,bus=pcie.0 -device pcie-root-port,id=rp1,chassis=2,bus=pcie.0 -device arm-smmuv3,primary-bus=pcie.0,accel=on -trace iommufd_backend_* -trace smmuv3_accel_* -d guest_errors -D /tmp/l2-qemu.log @HOSTDEV@,bus=rp0"
-    L2_APPEND="e2e.reboots=$REBOOT_CYCLES"
+    L1_APPEND="kmemleak=on e2e.cycles=$CYCLES"
+    L2_ARGS="-device pcie-root-port,id=rp0,chassis=1,bus=pcie.0 -device pcie-root-port,id=rp1,chassis=2,bus=pcie.0 -device arm-smmuv3,primary-bus=pcie.0,accel=on$2 -trace iommufd_backend_* -trace smmuv3_accel_* -d guest_errors -D /tmp/l2-qemu.log @HOSTDEV@,bus=rp0"
+    L2_APPEND="e2e.reboots=$CYCLES"
 }
 
-verdict() {
+verdict() { verdict_reboot; }
+
+verdict_reboot() {
     local n
     grep -q '^E2E-REBOOT-FAIL' "$log" && { grep -m1 '^E2E-REBOOT-FAIL' "$log"; return 1; }
-    for n in $(seq 0 "$REBOOT_CYCLES"); do
+    for n in $(seq 0 "$CYCLES"); do
         grep -q "^E2E-REBOOT boot $n: data checked" "$log" || { echo "boot $n: no data check"; return 1; }
     done
     got=$(sed -n 's/^ *E2E-L2-READ sha256=//p' "$log" | sort -u)
@@ -34,12 +41,12 @@ verdict() {
     # The RSS of the last boot but one: at the last, the guest powers
     # off as soon as it has checked the data, and the VMM may be gone
     # by the time L1 reads its RSS
-    local last=$((REBOOT_CYCLES - 1))
+    local last=$((CYCLES - 1))
     rss0=$(sed -n 's/^E2E-REBOOT boot 1: .*RSS \([0-9][0-9]*\) KiB.*/\1/p' "$log")
     rss1=$(sed -n "s/^E2E-REBOOT boot $last: .*RSS \([0-9][0-9]*\) KiB.*/\1/p" "$log")
     [ -n "$rss0" ] && [ -n "$rss1" ] ||
         { echo "the VMM's RSS was not read at boot 1 or boot $last"; return 1; }
-    echo "$((REBOOT_CYCLES + 1)) boots ($((REBOOT_CYCLES / 2)) guest reboots, $(((REBOOT_CYCLES + 1) / 2)) system_resets), data checked at each; the device moved to another bus (StreamID 0x100 to 0x200) across a reset and translated there; kmemleak: $KMEMLEAK; VMM RSS $rss0 KiB at boot 1, $rss1 KiB at boot $last"
+    echo "$((CYCLES + 1)) boots ($((CYCLES / 2)) guest reboots, $(((CYCLES + 1) / 2)) system_resets), data checked at each; the device moved to another bus (StreamID 0x100 to 0x200) across a reset and translated there; kmemleak: $KMEMLEAK; VMM RSS $rss0 KiB at boot 1, $rss1 KiB at boot $last"
 }
 
 # In L1 (guest/l1-init.sh calls it, with guest/l1-lib.sh)
