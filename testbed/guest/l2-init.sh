@@ -32,12 +32,14 @@ grep -i cmdqv /proc/interrupts | sed 's/^ */L2: interrupt: /'
 # through /dev/mem (its own SMMU driver kept away with initcall_blacklist,
 # the tables in RAM left out with mem=) and checks how the SMMU answers
 # illegal STEs and commands.  With e2e.flood=1 it floods the command queue
-# instead (make bench, scenario bench-flood).
+# instead (make bench, scenario bench-flood); with e2e.hostile_cmdqv=1 it
+# drives the SMMU's CMDQV instead (accel-cmdqv-hostile).
 if [ "$(param e2e.hostile)" = 1 ]; then
     spare=$(param e2e.spare_ram)
-    flood=
-    [ "$(param e2e.flood)" = 1 ] && flood=--flood
-    /bin/smmuv3-hostile-guest ${spare:+--spare-ram=$spare} $flood
+    mode=
+    [ "$(param e2e.flood)" = 1 ] && mode=--flood
+    [ "$(param e2e.hostile_cmdqv)" = 1 ] && mode=--cmdqv
+    /bin/smmuv3-hostile-guest ${spare:+--spare-ram=$spare} $mode
     rc=$?
     say "smmuv3-hostile-guest exited with $rc"
     if [ $rc = 0 ]; then done_ ok; else done_ fail; fi

@@ -335,6 +335,9 @@ void case_cfgi_ste_cd(struct ctx *c, const char *name);
 void case_cfgi_cd_renumbered(struct ctx *c, const char *name);
 void case_eventq_msix(struct ctx *c, const char *name);
 
+/* cases-cmdqv.c: --cmdqv, with /dev/mem open as @fd */
+void case_cmdqv(struct ctx *c, int fd);
+
 /* flood.c: --flood */
 void case_flood(struct ctx *c, const char *name, unsigned int want_log2);
 
