@@ -25,7 +25,7 @@ say "kernel $(uname -r), booted with $(test -d /sys/firmware/acpi/tables && echo
 for g in /sys/kernel/iommu_groups/*; do
     [ -e "$g/type" ] && say "iommu group ${g##*/}: type $(cat "$g/type") devices $(ls "$g/devices" | tr '\n' ' ')"
 done
-dmesg | grep -iE 'arm-smmu-v3|iommu|cmdqv' | head -n 20 | sed 's/^/L2: dmesg: /'
+dmesg | grep -iE 'arm-smmu-v3|iommu|cmdqv' | head -n 40 | sed 's/^/L2: dmesg: /'
 grep -i cmdqv /proc/interrupts | sed 's/^ */L2: interrupt: /'
 
 # e2e.hostile=1: no NVMe data checks; the guest drives its vSMMU itself

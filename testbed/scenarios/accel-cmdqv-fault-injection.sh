@@ -21,13 +21,13 @@ settings() {
     TRAPS="viommu-alloc:1 hw-queue-alloc:1 hw-queue-alloc:2"
     FAULTS="$TRAPS veventq-alloc:1 veventq-alloc:2"
     L1_APPEND="e2e.faults=$(echo $FAULTS | tr ' ' ,)"
-    L2_ARGS="-device pcie-root-port,id=rp0,chassis=1,bus=pcie.0 -device arm-smmuv3,primary-bus=pcie.0,accel=on,cmdqv=on -trace iommufd_backend_* -trace smmuv3_accel_* -d guest_errors -D /tmp/l2-qemu.log @HOSTDEV@,bus=rp0"
+    L2_ARGS="-device pcie-root-port,id=rp0,chassis=1,bus=pcie.0 -device arm-smmuv3,primary-bus=pcie.0,accel=on,cmdqv=on -trace iommufd_backend_* -trace smmuv3_accel_* -trace smmuv3_record_event -trace smmuv3_trigger_irq -d guest_errors -D /tmp/l2-qemu.log @HOSTDEV@,bus=rp0"
     # (the plugs: the cold one, one per fault, the stopped VM's, the last)
     L2_APPEND="iommu.strict=1 e2e.hotplug=$(( $(echo $FAULTS | wc -w) + 3 )) nvme_core.admin_timeout=5 nvme_core.io_timeout=5"
 }
 
 verdict() {
-    local spec want line traps attach n
+    local spec want line traps attach n w
     grep -q '^E2E-FAULT-DONE vmm=running' "$log" || { echo "the fault injection did not finish with the VMM running: $(grep '^E2E-FAULT' "$log" | grep -v ' plug=' | head -n 1)"; return 1; }
     want="plug=ok guest=ok vmm=running left=[]"
     for spec in $FAULTS; do
@@ -46,8 +46,11 @@ verdict() {
     traps=$(grep -c "the guest's CMDQV queues trap" "$log")
     [ "$traps" = "$n" ] || { echo "$traps warnings that the guest's queues trap, expected $n (one per refusal of the vIOMMU or a queue)"; return 1; }
     # One of the two vEVENTQs refused was the CMDQV's: said once
-    n=$(grep -c "will not get the host CMDQV's error interrupts" "$log")
-    [ "$n" = 1 ] || { echo "$n warnings that the CMDQV's vEVENTQ was refused, expected 1"; return 1; }
+    w=$(grep -c "will not get the host CMDQV's error interrupts" "$log")
+    [ "$w" = 1 ] || { echo "$w warnings that the CMDQV's vEVENTQ was refused, expected 1"; return 1; }
+    # QEMU ran the guest's commands while its queues trapped
+    w=$(grep -c 'smmuv3_accel_cmdqv_consume VCMDQ[0-9]: [1-9][0-9]* commands' "$log")
+    [ "$w" -ge 1 ] || { echo "QEMU ran no command of the guest's queues while they trapped"; return 1; }
     ! grep -q 'CMD_SYNC timeout' "$log" ||
         { echo "the guest's commands stopped: $(grep -m1 -o 'CMD_SYNC timeout.*' "$log")"; return 1; }
     # The host's queues were the guest's at the other plugs: the cold

@@ -24,6 +24,8 @@ verdict() {
     hwq=$(grep -c 'iommufd_backend_alloc_hw_queue .*(0)' "$log")
     [ "$attach" = "$CYCLES" ] && [ "$detach" = "$CYCLES" ] ||
         { echo "the host's VINTF was mapped into L2 $attach times and given back $detach times, expected $CYCLES each"; return 1; }
-    [ "$hwq" -ge "$CYCLES" ] || { echo "$hwq queues allocated in the host in $CYCLES plugs"; return 1; }
+    [ "$hwq" -ge $((2 * CYCLES)) ] || { echo "$hwq queues allocated in the host in $CYCLES plugs, expected L2's two at each"; return 1; }
+    ! grep -q "the guest's CMDQV queues trap\|CMDQV: the host did not take a queue" "$log" ||
+        { echo "the guest's queues trapped: $(grep -m1 -o "the guest's CMDQV queues trap.*\|CMDQV: the host did not take.*" "$log")"; return 1; }
     echo "$out; the host's VINTF mapped into L2 and given back $CYCLES times, $hwq queues allocated in the host, none left"
 }

@@ -211,7 +211,11 @@ static void case_refused(struct cmdqv *cv, const char *name, uint64_t dw0,
            "queue went on once GERRORN matched", what, at);
 }
 
-/* A page of RAM of this program's, locked: where it is, zeroed */
+/*
+ * A page of RAM of this program's, locked: where it is, zeroed.  (The
+ * kernel's compaction would still move a locked page: it is told not to
+ * by the caller.)
+ */
 static bool ram_page(volatile uint8_t **va, uint64_t *pa)
 {
     uint8_t *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
@@ -273,6 +277,7 @@ void case_cmdqv(struct ctx *c, int fd)
     struct cmdqv cv_, *cv = &cv_;
     uint64_t pa;
     char why[256], got[2][160];
+    uint32_t cons1;
     bool ok, ok1;
 
     memset(cv, 0, sizeof(*cv));
@@ -285,6 +290,15 @@ void case_cmdqv(struct ctx *c, int fd)
         report("cmdqv-setup", false, "mmap of the CMDQV at 0x%" PRIx64 " "
                "failed", pa);
         return;
+    }
+    /* The queues' pages stay where the CMDQV reads them */
+    {
+        FILE *f = fopen("/proc/sys/vm/compact_unevictable_allowed", "w");
+
+        if (f) {
+            fputs("0\n", f);
+            fclose(f);
+        }
     }
     for (int l = 0; l < 2; l++) {
         if (!ram_page(&cv->q[l], &cv->q_pa[l])) {
@@ -359,7 +373,16 @@ void case_cmdqv(struct ctx *c, int fd)
     cv_wr(cv, CV_PAGE0(0) + VQ_CONFIG, 0);
     cv_wait(cv, CV_PAGE0(0) + VQ_STATUS, 1, 0);
     cv_set_base(cv, 0, CV_NOWHERE | VQ_LOG2);
-    ok1 = cv_tlbi_sync(cv, 1, got[1], sizeof(got[1]));
+    /* Queue 1 as it was: CONS where it was, enabled */
+    cons1 = cv_rd(cv, CV_PAGE0(1) + VQ_CONS);
+    ok1 = (cons1 & q_ptr_mask(VQ_LOG2)) == cv->prod[1] &&
+          (cv_rd(cv, CV_PAGE0(1) + VQ_STATUS) & 1);
+    if (!ok1) {
+        snprintf(got[1], sizeof(got[1]), "CONS 0x%x, STATUS 0x%x after the "
+                 "base of queue 0 changed, PROD 0x%x before", cons1,
+                 cv_rd(cv, CV_PAGE0(1) + VQ_STATUS), cv->prod[1]);
+    }
+    ok1 = ok1 && cv_tlbi_sync(cv, 1, got[1], sizeof(got[1]));
     cv_wr(cv, CV_PAGE0(0) + VQ_CONS, 0);
     cv_wr(cv, CV_PAGE0(0) + VQ_PROD, 0);
     cv_wr(cv, CV_PAGE0(0) + VQ_CONFIG, 1);
