@@ -1,6 +1,6 @@
 # shellcheck shell=sh
-# accel-reboot-loop: one L2 run that boots E2E_REBOOT_CYCLES + 1 times (6 in
-# make check, 20 in make soak), the guest rebooting itself and the host
+# accel-reboot-loop: one L2 run that boots E2E_REBOOT_CYCLES + 1 times (6
+# cycles in make check, 20 in make soak), the guest rebooting itself and the host
 # resetting it in turn, the data checked at every boot; half way the device
 # moves to another root port (bus), so its StreamID changes, and it must
 # still be translated; kmemleak finds nothing.
