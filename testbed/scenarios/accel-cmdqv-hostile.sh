@@ -6,9 +6,7 @@
 # (CFGI_STE, CFGI_ALL, TLBI_NH_ALL, TLBI_S2_IPA, TLBI_NSNH_ALL, CMD_SYNC
 # with an interrupt, an unknown opcode) stops the queue with CERROR_ILL,
 # refused by the host's CMDQV, and the queue goes on once acknowledged; a
-# queue enabled while allocated to no VINTF does not enable; commands
-# written to a disabled queue wait for its enable; VINTF0 disabled and
-# enabled again runs its queues once set up again; a queue based
+# queue enabled while allocated to no VINTF does not enable; a queue based
 # where nothing is makes QEMU run the queues: the other queue goes on, that
 # one stops with CERROR_ABT.  The device is unplugged after the cases:
 # nothing of the vSMMU is left in the host, and QEMU exits cleanly.
@@ -22,8 +20,8 @@ settings() {
     L2_APPEND="e2e.hostile=1 e2e.hostile_cmdqv=1 e2e.hold=1 e2e.spare_ram=0x80000000:0x4000000 initcall_blacklist=arm_smmu_driver_init"
     HOSTILE_CASES="cmdqv-setup cmdqv-legal cmdqv-cfgi-ste cmdqv-cfgi-all
      cmdqv-tlbi-nh-all cmdqv-tlbi-s2 cmdqv-tlbi-nsnh-all cmdqv-sync-irq
-     cmdqv-unknown-opcode cmdqv-enable-unallocated cmdqv-disabled-pending
-     cmdqv-vintf-reset cmdqv-base-not-ram cmdqv-alive"
+     cmdqv-unknown-opcode cmdqv-enable-unallocated cmdqv-base-not-ram
+     cmdqv-alive"
 }
 
 verdict() {

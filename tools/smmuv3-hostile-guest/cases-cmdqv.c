@@ -365,49 +365,6 @@ void case_cmdqv(struct ctx *c, int fd)
            "(%s)", ok ? "did not enable" : "enabled, or did not come back",
            got[1]);
 
-    /* Commands written to a disabled queue wait for its enable */
-    {
-        const uint64_t cmd[2][2] = {
-            { CMD_TLBI_NH_VA | CMD0_ASID(1), CMD1_LEAF },
-            { CMD_SYNC, 0 },
-        };
-        uint32_t before, after, cons;
-
-        cv_wr(cv, CV_PAGE0(1) + VQ_CONFIG, 0);
-        cv_wait(cv, CV_PAGE0(1) + VQ_STATUS, 1, 0);
-        before = cv_rd(cv, CV_PAGE0(1) + VQ_CONS);
-        for (int i = 0; i < 2; i++) {
-            cv_put(cv, 1, cv->prod[1] + i, cmd[i][0], cmd[i][1]);
-        }
-        dsb();
-        cv->prod[1] = q_add(cv->prod[1], VQ_LOG2, 2);
-        cv_wr(cv, CV_PAGE0(1) + VQ_PROD, cv->prod[1]);
-        pause_us(50000);
-        after = cv_rd(cv, CV_PAGE0(1) + VQ_CONS);
-        cv_wr(cv, CV_PAGE0(1) + VQ_CONFIG, 1);
-        ok = after == before &&
-             cv_wait(cv, CV_PAGE0(1) + VQ_CONS, q_ptr_mask(VQ_LOG2),
-                     cv->prod[1]);
-        cons = cv_rd(cv, CV_PAGE0(1) + VQ_CONS);
-        report("cmdqv-disabled-pending", ok, "2 commands written to disabled "
-               "queue 1: CONS 0x%x before, 0x%x 50 ms later (expected no "
-               "move), 0x%x once enabled (expected PROD 0x%x)", before, after,
-               cons, cv->prod[1]);
-    }
-
-    /* VINTF0 disabled and enabled again: its queues set up again run */
-    cv_wr(cv, CV_VINTF0_CONFIG, 0);
-    ok = cv_wait(cv, CV_VINTF0_STATUS, 1, 0);
-    cv_wr(cv, CV_VINTF0_CONFIG, 1);
-    ok = ok && cv_wait(cv, CV_VINTF0_STATUS, 1, 1) &&
-         cv_queue_on(cv, 0, cv->q_pa[0]) && cv_queue_on(cv, 1, cv->q_pa[1]) &&
-         cv_tlbi_sync(cv, 0, got[0], sizeof(got[0]));
-    ok = ok && cv_tlbi_sync(cv, 1, got[1], sizeof(got[1]));
-    report("cmdqv-vintf-reset", ok, "VINTF0 disabled and enabled, its queues "
-           "set up again: TLBI_NH_VA + CMD_SYNC on each %s (queue 0: %s; "
-           "queue 1: %s)", ok ? "completed" : "did not complete", got[0],
-           got[1]);
-
     /*
      * Queue 0's base becomes an address where nothing is while queue 1
      * runs: queue 1 must go on, queue 0 stop at its first command
